@@ -70,6 +70,31 @@ export interface BoundField {
   /** Type of values extract() returns (may depend on arg, e.g. evt.arg.<name> of an int param is still CHARBUF in libsinsp). */
   readonly type: FieldType;
   readonly extract: Extractor;
+  /**
+   * Present for the fields whose filter comparison is not a comparison of `extract`'s value
+   * (libsinsp compare_nocache overrides). The check holds when the operator holds for ANY of
+   * `values(ev)`, except for `!=` when `neAll` is true: then it holds only if EVERY value differs.
+   * `values` returning undefined makes every comparison false (`exists` included); an empty array
+   * makes `exists` true and every other comparison false.
+   * - fd.ip, fd.port, fd.proto, fd.net (EPF_FILTER_ONLY): client and server side (compare_ip,
+   *   compare_port, compare_net); `neAll` true.
+   * - proc.aname, proc.aexe, proc.aexepath, proc.acmdline, proc.apid without an index, proc.aenv
+   *   without a name: every ancestor (compare_full_aname & co.); `neAll` false. Their `extract`
+   *   (outputs) is the space-joined text of all ancestors.
+   */
+  readonly multi?: MultiCompare;
+  /**
+   * Present when Falco's JSON `output_fields` value differs from `extract` (libsinsp
+   * extract_as_js): evt.time, evt.time.s, evt.time.iso8601, evt.datetime, evt.datetime.s give the
+   * event timestamp in ns as a bigint.
+   */
+  readonly json?: Extractor;
+}
+
+/** Filter-comparison values of a field with libsinsp's special compare semantics (see BoundField.multi). */
+export interface MultiCompare {
+  readonly values: (ev: Event) => FieldValue[] | undefined;
+  readonly neAll: boolean;
 }
 
 /** Lookup interface the compiler uses. Implemented by `src/fields/index.ts` (all classes). */

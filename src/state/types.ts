@@ -53,6 +53,15 @@ export interface FdInfo {
   isServer: boolean;
   /** fd.name_changed for this event. */
   nameChanged: boolean;
+  /** fd.nameraw: the path as passed to the syscall (files opened by events), when known. */
+  nameRaw?: string;
+  /** True once the process is known to be the client end (connect, or guessed); libsinsp FLAGS_ROLE_CLIENT. */
+  isClient?: boolean;
+  /** Unix sockets: kernel pointers of the two ends (scap unix socktuple source/dest). */
+  unixSource?: bigint;
+  unixDest?: bigint;
+  /** pidfds: the pid the fd refers to. */
+  pid?: number;
 }
 
 /** One thread (libsinsp sinsp_threadinfo); process-wide data is shared through `main` (the thread group leader). */

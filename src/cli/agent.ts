@@ -1,0 +1,420 @@
+/**
+ * The main job: configuration → rules → state, fields, outputs → engine → live probe or replay,
+ * with hot reload, signals and the drop reporting Falco users expect. Also the informational
+ * commands that need the same set-up (-V, -L, -l, --list, --dry-run, --support).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { hostname as osHostname, release } from "node:os";
+import { resolve } from "node:path";
+import { Engine, type EngineRule } from "../engine.ts";
+import type { Event } from "../events/event.ts";
+import { EVENT_TABLE } from "../events/event_table.ts";
+import { createRegistry } from "../fields/index.ts";
+import type { FieldContext } from "../fields/context.ts";
+import { StateEngine } from "../state/parser.ts";
+import { scanProc } from "../state/procfs.ts";
+import { compileOutput, type OutputTemplate } from "../outputs/format.ts";
+import { defaultHostname, internalAlert, makeRuleAlert } from "../outputs/alert.ts";
+import { createOutputs } from "../outputs/config.ts";
+import type { Outputs } from "../outputs/sinks.ts";
+import { describeRulesText, FALCO_ENGINE_VERSION, loadRules, type LoadOptions, type LoadResult } from "../rules/loader.ts";
+import type { CompiledRule } from "../rules/ruleset.ts";
+import { renderValidation, validateRules } from "../rules/validate.ts";
+import { RulesWatcher } from "../reload/watcher.ts";
+import { applyOverrides, ConfigError, defaultConfig, formatDiagnostic, loadConfigFile, type FalcoConfig } from "./config.ts";
+import { BUNDLED_RULES, readRulesSources, RulesPathError, type RulesSource } from "./rules_files.ts";
+import { VERSION } from "./version.ts";
+import { ContainerManager } from "../containers/cache.ts";
+import { runReplay } from "./replay.ts";
+import { pendingContainer, runLive } from "./live.ts";
+
+/** Parsed command-line options (commander's names). */
+export interface MainOptions {
+  rules: string[];
+  config?: string;
+  option: string[];
+  capture?: string;
+  validate: string[];
+  L?: boolean;
+  l?: string;
+  list?: string | boolean;
+  D: string[];
+  t: string[];
+  T: string[];
+  A?: boolean;
+  unbuffered?: boolean;
+  M?: string;
+  dryRun?: boolean;
+  watch?: boolean;
+  support?: boolean;
+}
+
+/** Write a log line to stderr, Falco style (`falco-ts: message`). */
+export function log(msg: string): void {
+  process.stderr.write(`${new Date().toISOString()}: ${msg}\n`);
+}
+
+/** Resolve the configuration: -c, else /etc/falco/falco.yaml if present, else defaults; then -o. */
+function resolveConfig(o: MainOptions): { config: FalcoConfig; path: string | undefined } {
+  const path = o.config ?? (existsSync("/etc/falco/falco.yaml") ? "/etc/falco/falco.yaml" : undefined);
+  let config = defaultConfig();
+  if (path) {
+    const r = loadConfigFile(path, config);
+    config = r.config;
+    for (const d of r.diagnostics) log(formatDiagnostic(d));
+  }
+  const overrides = [...o.option];
+  if (o.capture) overrides.push("engine.kind=replay", `engine.replay.capture_file=${o.capture}`);
+  if (o.A) overrides.push("base_syscalls.all=true");
+  if (o.unbuffered) overrides.push("buffered_outputs=false");
+  for (const d of applyOverrides(config, overrides)) log(formatDiagnostic(d));
+  return { config, path };
+}
+
+/** The rules files to load and the paths to watch for them. */
+function resolveRules(o: MainOptions, config: FalcoConfig, configPath: string | undefined): { sources: () => RulesSource[]; watch: string[]; label: string } {
+  if (o.rules.length) return { sources: () => readRulesSources(o.rules.map((p) => resolve(p))), watch: o.rules.map((p) => resolve(p)), label: o.rules.join(", ") };
+  if (configPath && config.rules_files.length) {
+    return { sources: () => readRulesSources(config.rules_files, true), watch: config.rules_files.map((p) => resolve(p)), label: config.rules_files.join(", ") };
+  }
+  return { sources: () => [...BUNDLED_RULES], watch: [], label: "embedded rules" };
+}
+
+/** Everything an agent run shares: state, fields, rules and outputs. */
+export interface Pipeline {
+  config: FalcoConfig;
+  state: StateEngine;
+  ctx: FieldContext;
+  registry: ReturnType<typeof createRegistry>;
+  containers: ContainerManager | null;
+  hostname: string;
+  loadOptions: LoadOptions;
+}
+
+/** Build state, field context and registry. `live` selects /proc lookups and container metadata. */
+export function buildPipeline(config: FalcoConfig, o: Pick<MainOptions, "D" | "t" | "T">, live: boolean): Pipeline {
+  const hostname = process.env.FALCO_HOSTNAME || defaultHostname() || osHostname();
+  const state = new StateEngine({ queryProc: live });
+  const containers = live && config.container.enabled ? ContainerManager.fromConfig(config.container as never) : null;
+  const users = state.users;
+  const ctx: FieldContext = {
+    threads: state.threads,
+    users: {
+      get: (uid, containerId) => users.getUser(uid, containerId === "host" ? "" : containerId),
+    },
+    groups: {
+      get: (gid, containerId) => users.getGroup(gid, containerId === "host" ? "" : containerId),
+    },
+    containers: containers ? { get: (id: string) => containers.get(id) as never } : undefined,
+    hostname: () => hostname,
+  };
+  const registry = createRegistry(ctx);
+  const loadOptions: LoadOptions = {
+    registry,
+    compileOutput: (fmt) => {
+      compileOutput(fmt, registry);
+    },
+    minPriority: config.priority,
+    disabledRules: o.D,
+    enabledTags: o.t,
+    disabledTags: o.T,
+    ruleMatching: config.rule_matching,
+  };
+  return { config, state, ctx, registry, containers, hostname, loadOptions };
+}
+
+/** Print load errors/warnings as Falco does at start-up (text form of -V) to stderr. */
+function reportLoad(res: LoadResult): void {
+  if (!res.successful) {
+    for (const line of loadReportText(res).split("\n")) if (line.trim()) log(line);
+    return;
+  }
+  // As Falco: warnings are printed at start-up only in verbose mode; say how to see them.
+  const n = res.files.reduce((a, f) => a + (f.hasWarnings() ? f.warnings.length : 0), 0);
+  if (n) log(`rules loaded with ${n} warnings (falco-ts -V ${res.files.map((f) => f.name).join(" -V ")} shows them)`);
+}
+
+/** Falco's verbose text of a load result (errors and warnings with positions), one file after another. */
+export function loadReportText(res: LoadResult): string {
+  const parts: string[] = [];
+  for (const f of res.files) if (!f.successful || f.hasWarnings()) parts.push(f.asVerboseString(res.contents));
+  if (res.pluginError) parts.push(res.pluginError);
+  return parts.join("\n");
+}
+
+/** A ruleset prepared for the engine: rules plus their compiled output templates. */
+export interface ActiveRules {
+  result: LoadResult;
+  templates: Map<number, OutputTemplate>;
+  eventNames: Set<string>;
+}
+
+/** Load and prepare rules. @returns null (after reporting) when loading failed. */
+export function prepareRules(p: Pipeline, sources: RulesSource[]): { active: ActiveRules | null; result: LoadResult } {
+  const result = loadRules(sources, p.loadOptions);
+  if (!result.successful || !result.ruleset) return { active: null, result };
+  const templates = new Map<number, OutputTemplate>();
+  for (const r of result.ruleset.rules) {
+    try {
+      templates.set(r.id, compileOutput(r.output, p.registry));
+    } catch {
+      /* the loader already reported it; the rule keeps an empty template */
+    }
+  }
+  const eventNames = new Set<string>();
+  for (const c of result.ruleset.enabledEventCodes()) eventNames.add(EVENT_TABLE[c]!.name);
+  return { active: { result, templates, eventNames }, result };
+}
+
+/**
+ * Build the alert emitter for matches. In live mode, the first alert from a container whose
+ * metadata is still unknown is deferred: the engine pauses on that event, the live loop waits
+ * (bounded by container.metadata_wait_ms) and then emits it, so container.name/image are on the
+ * first alert (Falco issues #1491, #2700, #2973).
+ */
+export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs: Outputs, getEngine?: () => Engine): (rule: EngineRule, ev: Event) => void {
+  return (rule, ev) => {
+    const r = rule as unknown as CompiledRule;
+    const template = getActive().templates.get(r.id);
+    if (!template) return;
+    const emit = (e: Event) => outputs.emit(makeRuleAlert({ ev: e, rule: r.name, priority: r.priority, template, tags: r.tags, source: r.source, hostname: p.hostname }));
+    const cid = ev.thread?.containerId;
+    const engine = getEngine?.();
+    if (engine && p.containers && cid && cid !== "host" && p.containers.needsWait(cid)) {
+      p.containers.sighted(cid);
+      pendingContainer.defer(cid, emit);
+      engine.requestPause();
+      return;
+    }
+    emit(ev);
+  };
+}
+
+/** `falco-ts [options]`: dispatch to the informational commands or run the agent. @returns exit code. */
+export async function runMain(o: MainOptions): Promise<number> {
+  let config: FalcoConfig;
+  let configPath: string | undefined;
+  try {
+    ({ config, path: configPath } = resolveConfig(o));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      for (const d of e.diagnostics) log(formatDiagnostic(d));
+      return 1;
+    }
+    throw e;
+  }
+
+  // -V: validate files cumulatively, print Falco's result, exit.
+  if (o.validate.length) {
+    let sources: RulesSource[];
+    try {
+      sources = o.validate.map((f) => ({ name: f, content: readFileSync(f, "utf8") }));
+    } catch (e) {
+      log(`cannot read rules file: ${(e as Error).message}`);
+      return 1;
+    }
+    const p = buildPipeline(config, o, false);
+    const out = renderValidation(validateRules(sources, p.loadOptions), config.json_output);
+    process.stdout.write(out.stdout);
+    process.stderr.write(out.stderr);
+    return out.exitCode;
+  }
+
+  const live = config.engine.kind !== "replay";
+  if (o.list !== undefined && o.list !== false) {
+    const p = buildPipeline(config, o, false);
+    process.stdout.write(listFields(p, typeof o.list === "string" ? o.list : undefined));
+    return 0;
+  }
+
+  const p = buildPipeline(config, o, live && !o.L && !o.l && !o.dryRun && !o.support);
+  const rules = resolveRules(o, config, configPath);
+  let sources: RulesSource[];
+  try {
+    sources = rules.sources();
+  } catch (e) {
+    if (e instanceof RulesPathError) {
+      log(`${e.message} (check -r/--rules or rules_files)`);
+      return 1;
+    }
+    throw e;
+  }
+  const t0 = performance.now();
+  const { active, result } = prepareRules(p, sources);
+  reportLoad(result);
+  if (!active) {
+    log(`error: could not load rules from ${rules.label}; fix the errors above (falco-ts -V FILE shows them all)`);
+    return 1;
+  }
+  const ruleset = active.result.ruleset!;
+
+  if (o.L || o.l) {
+    const d = active.result.loader.describe(o.l);
+    if (o.l && d.rules.length === 0) {
+      log(`error: rule "${o.l}" is not loaded`);
+      return 1;
+    }
+    process.stdout.write(config.json_output ? `${JSON.stringify(d)}\n` : describeRulesText(d));
+    return 0;
+  }
+  if (o.support) {
+    process.stdout.write(`${JSON.stringify(supportReport(sources, ruleset.enabledCount()), null, 2)}\n`);
+    return 0;
+  }
+  log(`loaded ${ruleset.enabledCount()} rules from ${rules.label} in ${(performance.now() - t0).toFixed(1)} ms`);
+  if (o.dryRun) return 0;
+
+  let outputs: Outputs;
+  try {
+    outputs = createOutputs(config as never, { unbuffered: o.unbuffered, log, hostname: p.hostname });
+  } catch (e) {
+    log(`error: ${(e as Error).message}`);
+    return 1;
+  }
+
+  let current = active;
+  const engine: Engine = new Engine({
+    state: p.state,
+    ruleset,
+    onMatch: matchHandler(p, () => current, outputs, () => engine),
+    ruleMatching: config.rule_matching,
+    onError: (err, ev) => {
+      if (engine.counters.errors <= 10) log(`warning: event ${ev.num} (${ev.name}) could not be processed: ${(err as Error).message}`);
+    },
+  });
+
+  // Hot reload: load beside the running ruleset; swap between batches; keep the old one on failure.
+  let probeSetSyscalls: ((names: Set<string>) => void) | null = null;
+  let reloads = 0;
+  const reload = (why: string) => {
+    const start = performance.now();
+    let srcs: RulesSource[];
+    let next: ReturnType<typeof prepareRules>;
+    try {
+      srcs = rules.sources();
+      next = prepareRules(p, srcs);
+    } catch (e) {
+      const msg = (e as Error).message;
+      log(`reload (${why}) failed: ${msg}; keeping the previous rules`);
+      outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: ${msg}`, { reason: why }, undefined, p.hostname));
+      return;
+    }
+    if (!next.active) {
+      const text = loadReportText(next.result).trim();
+      log(`reload (${why}) failed; keeping the previous rules:\n${text}`);
+      outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: ${text.replace(/\n/g, " | ")}`, { reason: why }, undefined, p.hostname));
+      return;
+    }
+    const before = new Map(current.result.ruleset!.enabledRules().map((r) => [r.name, r.condition]));
+    const after = next.active.result.ruleset!.enabledRules();
+    let added = 0, changed = 0;
+    for (const r of after) {
+      if (!before.has(r.name)) added++;
+      else if (JSON.stringify(before.get(r.name)) !== JSON.stringify(r.condition)) changed++;
+    }
+    const removed = [...before.keys()].filter((n) => !after.some((r) => r.name === n)).length;
+    current = next.active;
+    engine.setRuleset(next.active.result.ruleset!);
+    probeSetSyscalls?.(syscallSet(config, next.active));
+    reloads++;
+    const ms = (performance.now() - start).toFixed(1);
+    log(`rules reloaded (${why}): ${after.length} rules, +${added} -${removed} ~${changed}, in ${ms} ms`);
+    outputs.emit(internalAlert("Falco internal: rules reloaded", "Informational", `Rules reloaded (${why}): ${after.length} rules, ${added} added, ${removed} removed, ${changed} changed, in ${ms} ms`, { added, removed, changed, load_ms: Number(ms) }, undefined, p.hostname));
+  };
+
+  const watchPaths = [...rules.watch, ...(configPath ? [resolve(configPath)] : [])];
+  const watcher = o.watch !== false && config.watch_config_files && live && watchPaths.length ? new RulesWatcher(watchPaths, () => reload("file change")) : null;
+  const onHup = () => reload("SIGHUP");
+  const onUsr1 = () => outputs.reopen();
+  process.on("SIGHUP", onHup);
+  process.on("SIGUSR1", onUsr1);
+
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const maxSeconds = o.M !== undefined ? Number(o.M) : 0;
+  const deadline = maxSeconds > 0 ? Date.now() + maxSeconds * 1000 : 0;
+  const shouldStop = () => stopping || (deadline > 0 && Date.now() >= deadline);
+
+  let code = 0;
+  try {
+    if (!live) {
+      code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log });
+    } else {
+      code = await runLive({
+        engine,
+        pipeline: p,
+        syscalls: syscallSet(config, current),
+        shouldStop,
+        log,
+        outputs,
+        onProbe: (setter) => {
+          probeSetSyscalls = setter;
+        },
+      });
+    }
+  } finally {
+    watcher?.close();
+    process.off("SIGHUP", onHup);
+    process.off("SIGUSR1", onUsr1);
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await outputs.close();
+  }
+  const c = engine.counters;
+  log(`stopped: ${c.events} events processed, ${c.matches} rule matches, ${reloads} reloads, ${c.errors} event errors`);
+  return code;
+}
+
+/** The ppm event names to capture: what the rules need, or everything with base_syscalls.all. */
+export function syscallSet(config: FalcoConfig, active: ActiveRules): Set<string> {
+  if (config.base_syscalls.all) return new Set(EVENT_TABLE.map((e) => e.name));
+  const s = new Set(active.eventNames);
+  for (const n of config.base_syscalls.custom_set) if (!n.startsWith("!")) s.add(n);
+  for (const n of config.base_syscalls.custom_set) if (n.startsWith("!")) s.delete(n.slice(1));
+  return s;
+}
+
+/** `--list`: the field table, one field per line `name type description`, grouped by class. */
+function listFields(p: Pipeline, source?: string): string {
+  if (source && source !== "syscall") return "";
+  const byClass = new Map<string, string[]>();
+  for (const f of p.registry.all()) {
+    let a = byClass.get(f.cls);
+    if (!a) byClass.set(f.cls, (a = []));
+    a.push(`${f.name}${f.arg === "required" ? "[...]" : ""} ${f.type} ${f.desc.replace(/\s+/g, " ")}`);
+  }
+  let out = "";
+  for (const [cls, lines] of byClass) {
+    out += `\n----------------------\nField Class: ${cls}\n\n${lines.join("\n")}\n`;
+  }
+  return out.trimStart();
+}
+
+/** `--support`: versions, kernel, BTF, loaded rules (JSON). */
+function supportReport(sources: RulesSource[], enabledRules: number): Record<string, unknown> {
+  let btf = false;
+  try {
+    btf = existsSync("/sys/kernel/btf/vmlinux");
+  } catch {
+    /* no */
+  }
+  let lockdown = "";
+  try {
+    lockdown = readFileSync("/sys/kernel/security/lockdown", "utf8").trim();
+  } catch {
+    /* not available */
+  }
+  return {
+    version: VERSION.version,
+    commit: VERSION.commit,
+    bun_version: VERSION.bun,
+    engine_version: FALCO_ENGINE_VERSION,
+    system_info: { kernel_release: release(), machine: process.arch, btf, lockdown, uid: process.getuid?.() },
+    rules_files: sources.map((s) => ({ name: s.name, bytes: s.content.length })),
+    enabled_rules: enabledRules,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Live capture loop: the embedded eBPF probe → batches → engine. Non-blocking polls, with a 1 ms
+ * sleep when a batch comes back small (PLATFORM.md's wake-up trap: a blocking poll woken per
+ * event slows the monitored workload), so the event loop stays free for reloads, outputs and
+ * signals. Kernel drops are reported as Falco's syscall_event_drops does.
+ */
+import { Probe } from "../probe/probe.ts";
+import { scanProc } from "../state/procfs.ts";
+import type { Engine } from "../engine.ts";
+import type { Outputs } from "../outputs/sinks.ts";
+import { internalAlert } from "../outputs/alert.ts";
+import type { Pipeline } from "./agent.ts";
+
+/** Arguments of runLive. */
+export interface LiveArgs {
+  engine: Engine;
+  pipeline: Pipeline;
+  syscalls: Set<string>;
+  shouldStop: () => boolean;
+  log: (msg: string) => void;
+  outputs: Outputs;
+  /** Receives the setter that updates the in-kernel syscall selection (used by hot reload). */
+  onProbe: (setSyscalls: (names: Set<string>) => void) => void;
+}
+
+const SMALL_BATCH = 64 * 1024;
+
+/**
+ * Run until `shouldStop()`. @returns 0 on a normal stop, 1 when the probe cannot start (the error
+ * names the fix) or when syscall_event_drops says exit.
+ */
+export async function runLive(a: LiveArgs): Promise<number> {
+  const { engine, pipeline: p, log } = a;
+  let probe: Probe;
+  try {
+    probe = Probe.open({ syscalls: a.syscalls });
+  } catch (e) {
+    log(`error: cannot start the live probe: ${(e as Error).message}`);
+    return 1;
+  }
+  a.onProbe((names) => probe.setSyscalls(names));
+  if (probe.unsupported.length) log(`note: the probe does not capture ${probe.unsupported.length} event types the rules name: ${probe.unsupported.slice(0, 20).join(", ")}${probe.unsupported.length > 20 ? ", ..." : ""}`);
+  // Seed state after the probe is attached, so nothing that starts in between is missed.
+  const scan = scanProc(p.state.threads, p.state.hostRoot);
+  log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc${scan && typeof scan === "object" && "errors" in scan ? "" : ""}`);
+
+  const drops = p.config.syscall_event_drops;
+  let lastDrops = 0;
+  let lastDropCheck = Date.now();
+  let lastDropReport = 0;
+  let code = 0;
+  const waitMs = p.config.container.metadata_wait_ms;
+  try {
+    while (!a.shouldStop()) {
+      const b = probe.poll();
+      if (b.len > 0) {
+        let off = 0;
+        for (;;) {
+          const r = engine.processBatch(b.buf, b.len, off);
+          if (!r.paused) break;
+          // First alert of a container whose metadata is not known yet: wait (bounded) for it,
+          // then emit the deferred alerts with the event still in place.
+          const pend = pendingContainer.current;
+          if (pend && p.containers) await p.containers.whenReady(pend.id, waitMs);
+          pendingContainer.flush(engine);
+          engine.finishPaused();
+          off = r.next;
+        }
+      }
+      if (b.len < SMALL_BATCH) await Bun.sleep(1);
+      const now = Date.now();
+      if (now - lastDropCheck >= 1000) {
+        lastDropCheck = now;
+        const st = probe.stats();
+        if (st.drops > lastDrops) {
+          const n = st.drops - lastDrops;
+          lastDrops = st.drops;
+          const acts = drops.actions.map((x) => String(x).toLowerCase());
+          const rateOk = now - lastDropReport >= 1000 / Math.max(drops.rate, 1e-6);
+          if (!acts.includes("ignore") && rateOk) {
+            lastDropReport = now;
+            if (acts.includes("log")) log(`warning: syscall event drop: ${n} events dropped by the kernel ring buffer (total ${st.drops})`);
+            if (acts.includes("alert")) a.outputs.emit(internalAlert("Falco internal: syscall event drop", "Debug", `Falco internal: syscall event drop. ${n} system calls dropped in last second.`, { n_drops: n, n_drops_buffer_total: st.drops, n_evts: st.events }, undefined, p.hostname));
+          }
+          if (acts.includes("exit")) {
+            log("error: syscall event drops and syscall_event_drops.actions includes exit: stopping");
+            code = 1;
+            break;
+          }
+        }
+      }
+    }
+  } finally {
+    probe.close();
+  }
+  return code;
+}
+
+/**
+ * The container-metadata deferral shared by the match handler and the live loop: the handler
+ * records the rules matched on an event from a container whose metadata is still being fetched
+ * and asks the engine to pause; the loop waits (bounded) and flushes them.
+ */
+export const pendingContainer = {
+  current: null as { id: string; emit: ((ev: import("../events/event.ts").Event) => void)[] } | null,
+  /** Record a deferred emission for container `id`. */
+  defer(id: string, emit: (ev: import("../events/event.ts").Event) => void): void {
+    if (!this.current) this.current = { id, emit: [] };
+    this.current.emit.push(emit);
+  },
+  /** Emit all deferred alerts on the engine's current (paused) event. */
+  flush(engine: Engine): void {
+    const cur = this.current;
+    this.current = null;
+    if (cur) for (const f of cur.emit) f(engine.view);
+  },
+};

@@ -1,0 +1,80 @@
+#!/usr/bin/env bun
+/**
+ * falco-ts command line (commander). Flags follow Falco 0.44's where the concept exists; formats,
+ * defaults and exit codes follow CLI_CONTRACT.md. Exit codes: 0 success / stopped by signal,
+ * 1 start-up error, invalid rules, unknown rule name, unreadable capture.
+ */
+import { Command, Option } from "commander";
+import { runMain, type MainOptions } from "./agent.ts";
+import { parseConditionCommand } from "./parse_condition.ts";
+import { VERSION } from "./version.ts";
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Build the commander program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("falco-ts")
+    .description("Runtime threat detection for Linux hosts and containers: Falco's rules on an eBPF probe.")
+    .helpOption("-h, --help", "show help")
+    .option("-r, --rules <path>", "rules file or directory (repeatable); replaces the configured/default rules", collect, [])
+    .option("-c, --config <file>", "configuration file (default /etc/falco/falco.yaml if it exists, else built-in defaults)")
+    .option("-o, --option <key=value>", "override a configuration key, e.g. -o json_output=true (repeatable)", collect, [])
+    .option("-e, --capture <file>", "replay a scap capture file instead of live capture (= -o engine.kind=replay -o engine.replay.capture_file=FILE)")
+    .option("-V, --validate <file>", "validate rules files (repeatable, loaded in order) and exit", collect, [])
+    .option("-L", "list the loaded rules with their descriptions and exit")
+    .option("-l <rule>", "describe one rule and exit")
+    .addOption(new Option("--list [source]", "list the supported fields and exit"))
+    .option("-D <substring>", "disable rules whose name contains SUBSTRING (repeatable)", collect, [])
+    .option("-t <tag>", "only enable rules with this tag (repeatable)", collect, [])
+    .option("-T <tag>", "disable rules with this tag (repeatable)", collect, [])
+    .option("-A", "capture all supported syscalls (= -o base_syscalls.all=true)")
+    .option("-U, --unbuffered", "unbuffered outputs (= -o buffered_outputs=false)")
+    .option("-M <seconds>", "stop after SECONDS seconds")
+    .option("--dry-run", "load config and rules, then exit without capturing")
+    .option("--no-watch", "do not watch rules/config files (SIGHUP still reloads)")
+    .option("--support", "print a JSON support report (versions, kernel, BTF, loaded rules) and exit")
+    .option("--version", "print version information and exit")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  falco-ts                                   live, /etc/falco/falco.yaml or built-in defaults + embedded rules
+  falco-ts -r rules/ -o json_output=true     live, a rules directory, JSON alerts
+  falco-ts -e trace.scap -r my_rules.yaml    replay a capture
+  falco-ts -V my_rules.yaml                  validate rules (add -o json_output=true for JSON)
+  falco-ts parse-condition 'evt.type=open and fd.name startswith /etc'
+  falco-ts event-generator list`,
+    )
+    .action(async (opts: MainOptions) => {
+      process.exitCode = await runMain(opts);
+    });
+
+  program
+    .command("parse-condition")
+    .description("parse a Falco condition (syntax only) and print it in libsinsp's as_string form")
+    .argument("<expr>", "the condition")
+    .action((expr: string) => {
+      process.exitCode = parseConditionCommand(expr);
+    });
+
+  return program;
+}
+
+if (import.meta.main) {
+  const argv = process.argv.slice();
+  // `--version` handled before commander so it never needs the probe or rules.
+  if (argv.includes("--version") && !argv.includes("parse-condition")) {
+    process.stdout.write(VERSION.text());
+    process.exit(0);
+  }
+  buildProgram()
+    .parseAsync(argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`falco-ts: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}
