@@ -354,17 +354,19 @@ describe("ContainerManager with a fake daemon", () => {
     const root = join(dir, "hostroot");
     mkdirSync(join(root, "var/run"), { recursive: true });
     symlinkSync(d.socket, join(root, "var/run/docker.sock"));
+    // HOST_ROOT is read once, synchronously, by the constructor: set it only around that call.
     const prev = process.env.HOST_ROOT;
     process.env.HOST_ROOT = root;
+    let m: ContainerManager;
     try {
-      const m = new ContainerManager({});
-      managers.push(m);
-      expect(m.docker.socketPath).toBe(join(root, "var/run/docker.sock"));
-      expect((await m.lookup(FULL.slice(0, 12)))?.name).toBe("example1");
+      m = new ContainerManager({});
     } finally {
       if (prev === undefined) delete process.env.HOST_ROOT;
       else process.env.HOST_ROOT = prev;
     }
+    managers.push(m);
+    expect(m.docker.socketPath).toBe(join(root, "var/run/docker.sock"));
+    expect((await m.lookup(FULL.slice(0, 12)))?.name).toBe("example1");
   });
 
   it("bounds the cache and honours container.enabled=false", async () => {

@@ -11,7 +11,7 @@ declare const BUILD_COMMIT: string | undefined;
 function commit(): string {
   if (typeof BUILD_COMMIT !== "undefined" && BUILD_COMMIT) return BUILD_COMMIT;
   try {
-    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: import.meta.dir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: import.meta.dir ?? process.cwd(), stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   } catch {
     return "unknown";
   }

@@ -57,6 +57,8 @@ export interface BindResult {
   readonly type?: FieldType;
   readonly multi?: MultiCompare;
   readonly json?: Extractor;
+  /** PF_* print format (without prefix) when it is not the field table's (evt.rawarg.X). */
+  readonly print?: string;
 }
 
 /**

@@ -146,14 +146,19 @@ function argIndex(ev: Event, name: string): number {
 }
 
 /** All parameter names of the event table, for sinsp_utils::find_longest_matching_evt_param. */
-let PARAM_NAMES: { name: string; type: number }[] | undefined;
-function longestParam(s: string): { name: string; type: number } | undefined {
+interface ParamName {
+  name: string;
+  type: number;
+  fmt: string;
+}
+let PARAM_NAMES: ParamName[] | undefined;
+function longestParam(s: string): ParamName | undefined {
   if (!PARAM_NAMES) {
-    const seen = new Map<string, number>();
-    for (const e of EVENT_TABLE) for (const p of e.params) if (!seen.has(p.name)) seen.set(p.name, p.type);
-    PARAM_NAMES = [...seen].map(([name, type]) => ({ name, type }));
+    const seen = new Map<string, ParamName>();
+    for (const e of EVENT_TABLE) for (const p of e.params) if (!seen.has(p.name)) seen.set(p.name, { name: p.name, type: p.type, fmt: p.fmt });
+    PARAM_NAMES = [...seen.values()];
   }
-  let best: { name: string; type: number } | undefined;
+  let best: ParamName | undefined;
   for (const p of PARAM_NAMES) {
     if (p.name.length > s.length || (best && p.name.length <= best.name.length)) continue;
     if (s.startsWith(p.name)) best = p;
@@ -340,6 +345,7 @@ export function evtFields(ctx: FieldContext): FieldClassImpl {
     const type = p ? ptToFieldType(p.type) : "CHARBUF";
     return {
       type,
+      print: p ? p.fmt.replace(/^PF_/, "") : "NA",
       extract: (ev) => {
         const i = argIndex(ev, arg);
         if (i < 0) return undefined;

@@ -168,6 +168,7 @@ export function createRegistry(ctx: FieldContext): FieldRegistry & {
         arg: r.dotArg ?? a,
         type: res.type ?? r.def.type,
         extract: res.extract,
+        print: res.print ?? r.def.meta.print,
         ...(res.multi ? { multi: res.multi } : {}),
         ...(res.json ? { json: res.json } : {}),
       };

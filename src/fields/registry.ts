@@ -84,6 +84,12 @@ export interface BoundField {
    */
   readonly multi?: MultiCompare;
   /**
+   * libsinsp print format of the value for outputs, PF_* without the prefix: "DEC", "HEX" (upper
+   * case, no 0x), "OCT", "ID", "10_PADDED_DEC", "DIR", "NA". Per parameter for evt.rawarg.X (e.g.
+   * "HEX" for open flags); from the field table otherwise.
+   */
+  readonly print?: string;
+  /**
    * Present when Falco's JSON `output_fields` value differs from `extract` (libsinsp
    * extract_as_js): evt.time, evt.time.s, evt.time.iso8601, evt.datetime, evt.datetime.s give the
    * event timestamp in ns as a bigint.

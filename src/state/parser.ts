@@ -26,7 +26,7 @@ import { PPM_CL, Thread, ThreadTable, cloneFdInfo, newFdInfo } from "./threads.t
 import { concatenatePaths, updateCwd } from "./paths.ts";
 import { containerIdFromCgroups, parseCgroupItems } from "./container.ts";
 import { UserGroupManager } from "./users.ts";
-import { bootTimeNs, readProcThread } from "./procfs.ts";
+import { type ScanResult, bootTimeNs, readProcThread, scanProc } from "./procfs.ts";
 import { addrPort, ipv4Text, ipv6Text, isIpv4Mapped, tupleText } from "./net.ts";
 
 /** PPM_O_* open flags used here (driver/ppm_events_public.h). */
@@ -52,7 +52,6 @@ const PPM_EXVAT_AT_EMPTY_PATH = 1;
 const PPM_FCNTL_F_DUPFD = 1;
 const PPM_FCNTL_F_SETFD = 3;
 const PPM_FCNTL_F_DUPFD_CLOEXEC = 26;
-const PPM_EXE_WRITABLE = 1;
 const PPM_PR_SET_CHILD_SUBREAPER = 36;
 const PPM_PR_GET_CHILD_SUBREAPER = 37;
 const SE_EINPROGRESS = 115;
@@ -310,6 +309,19 @@ export class StateEngine {
       }
     }
     return n;
+  }
+
+  /**
+   * Seed the thread table from `${hostRoot}/proc` (every process and thread, fds of processes;
+   * see procfs.ts scanProc) and note container processes for user lookups. Call once before the
+   * first live event. Returns the scan counters.
+   */
+  scanProc(): ScanResult {
+    const r = scanProc(this.threads, this.hostRoot);
+    for (const t of this.threads.threads.values()) {
+      if (t.isMain() && t.containerId !== "host" && t.containerId !== "") this.users.noteContainerPid(t.containerId, t.pid);
+    }
+    return r;
   }
 
   /** Apply removals scheduled by the last event (normally done at the start of the next `process`). */
@@ -843,6 +855,10 @@ export class StateEngine {
       t.containerId = containerIdFromCgroups(t.cgroups).id;
     }
     t.tty = this.num("tty", t.tty) >>> 0;
+    // Old drivers send the cwd at exec time (current ones send ""): take it when present. libsinsp
+    // 0.25 ignores it; using it only fills threads whose cwd we did not know or had wrong.
+    const cwd = this.str("cwd");
+    if (cwd !== null && cwd.length > 0) t.cwd = updateCwd("", cwd);
     // exepath: trusted_exepath, else from the enter event's filename (or the exit's filename).
     const trusted = this.xi("trusted_exepath");
     if (trusted >= 0) t.exepath = ev.str(trusted) ?? "";

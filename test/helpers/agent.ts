@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const REPO = join(import.meta.dir, "..", "..");
+export const REPO = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const SHARED = join(REPO, "..", "shared");
 
 /** One parsed JSON alert line (Falco's shape). */
