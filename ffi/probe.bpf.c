@@ -407,15 +407,19 @@ static __always_inline __u64 cur_tid(void) {
 /* Kernel data extraction                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Syscall argument i (x86-64 ABI: di, si, dx, r10, r8, r9) from the user pt_regs. */
+/*
+ * Syscall argument i (x86-64 ABI: di, si, dx, r10, r8, r9) from the user pt_regs. `regs` is a
+ * trusted BTF pointer (tp_btf argument or bpf_task_pt_regs), so fields are loaded directly
+ * (CO-RE-relocated PROBE_MEM loads, much cheaper than bpf_probe_read_kernel calls).
+ */
 static __always_inline unsigned long sc_arg(struct pt_regs *regs, int i) {
 	switch(i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	case 5: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	case 5: return regs->r9;
 	}
 	return 0;
 }
@@ -449,13 +453,16 @@ static __always_inline struct pid *task_pgrp_pid(struct task_struct *t) {
 static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd) {
 	if(fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct files_struct *files = t->files;
+	if(!files)
+		return NULL;
+	struct fdtable *fdt = files->fdt;
 	if(!fdt)
 		return NULL;
-	__u32 max = BPF_CORE_READ(fdt, max_fds);
+	__u32 max = fdt->max_fds;
 	if((__u64)fd >= max)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
 	return f;
@@ -928,7 +935,7 @@ int BPF_PROG(fts_sys_exit, struct pt_regs *regs, long ret) {
 	__u64 id = bpf_get_current_pid_tgid();
 	if((__u32)(id >> 32) == self_tgid)
 		return 0;
-	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = (__u32)regs->orig_ax;
 	if(nr >= SYSCALL_TABLE || !selected(nr))
 		return 0;
 	bpf_tail_call(ctx, &sx_table, nr);
@@ -1018,10 +1025,12 @@ static __always_inline void fd_dev_ino(__s64 fd, __u32 *dev, __u64 *ino, bool *c
 	*created = false;
 	if(!f)
 		return;
-	struct inode *i = BPF_CORE_READ(f, f_inode);
-	*ino = BPF_CORE_READ(i, i_ino);
-	*dev = encode_dev(BPF_CORE_READ(i, i_sb, s_dev));
-	*created = (BPF_CORE_READ(f, f_mode) & L_FMODE_CREATED) != 0;
+	struct inode *i = f->f_inode;
+	if(!i)
+		return;
+	*ino = i->i_ino;
+	*dev = encode_dev(i->i_sb->s_dev);
+	*created = (f->f_mode & L_FMODE_CREATED) != 0;
 }
 
 /* execve/execveat failures (x86-64 59/322; one program for both, the type comes from orig_ax). */

@@ -49,7 +49,7 @@ struct fts_probe {
 	size_t boot_off_at;
 };
 
-/* libbpf log capture: the tail of what libbpf printed during fts_open (verifier log included). */
+/* libbpf log capture: the tail of what libbpf printed during falcots_open (verifier log included). */
 static char g_log[8192];
 static size_t g_log_len;
 
@@ -145,7 +145,7 @@ static uint64_t round_pow2(uint64_t v) {
 	return p;
 }
 
-fts_probe *fts_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid, uint64_t ring_bytes,
+fts_probe *falcots_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid, uint64_t ring_bytes,
                     char *err, size_t errlen) {
 	g_log_len = 0;
 	g_log[0] = 0;
@@ -255,18 +255,18 @@ fts_probe *fts_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid, uin
 	}
 	return h;
 fail:
-	fts_close(h);
+	falcots_close(h);
 	return NULL;
 }
 
-int fts_set_syscall(fts_probe *h, uint32_t nr, int on) {
+int falcots_set_syscall(fts_probe *h, uint32_t nr, int on) {
 	if(!h || nr >= FTS_SEL_SIZE)
 		return -EINVAL;
 	uint8_t v = on ? 1 : 0;
 	return bpf_map_update_elem(h->sel_fd, &nr, &v, BPF_ANY) ? -errno : 0;
 }
 
-int fts_set_syscalls(fts_probe *h, const uint8_t *flags, uint32_t n) {
+int falcots_set_syscalls(fts_probe *h, const uint8_t *flags, uint32_t n) {
 	if(!h || n > FTS_SEL_SIZE)
 		return -EINVAL;
 	uint32_t keys[FTS_SEL_SIZE];
@@ -285,7 +285,7 @@ int fts_set_syscalls(fts_probe *h, const uint8_t *flags, uint32_t n) {
 	return 0;
 }
 
-int64_t fts_poll(fts_probe *h, uint8_t *buf, size_t cap) {
+int64_t falcots_poll(fts_probe *h, uint8_t *buf, size_t cap) {
 	if(!h || !buf)
 		return -EINVAL;
 	uint64_t cons = __atomic_load_n(h->cons_pos, __ATOMIC_ACQUIRE);
@@ -316,7 +316,7 @@ int64_t fts_poll(fts_probe *h, uint8_t *buf, size_t cap) {
 	return rc ? rc : (int64_t)off;
 }
 
-int fts_stats(fts_probe *h, uint64_t *out, uint32_t n) {
+int falcots_stats(fts_probe *h, uint64_t *out, uint32_t n) {
 	if(!h || !out)
 		return 0;
 	if(n > FTS_STAT_N)
@@ -339,14 +339,14 @@ int fts_stats(fts_probe *h, uint64_t *out, uint32_t n) {
 	return (int)n;
 }
 
-void fts_sync_clock(fts_probe *h) {
+void falcots_sync_clock(fts_probe *h) {
 	if(!h || !h->bss)
 		return;
 	uint64_t bo = boot_offset_ns();
 	__atomic_store_n((uint64_t *)(h->bss + h->boot_off_at), bo, __ATOMIC_RELAXED);
 }
 
-void fts_close(fts_probe *h) {
+void falcots_close(fts_probe *h) {
 	if(!h)
 		return;
 	for(int i = 0; i < 4; i++)

@@ -73,7 +73,7 @@ fi
 
 if stale ffi/build/libfts.so ffi/reader.c ffi/reader.h scripts/build.sh; then
   log "gcc -> ffi/build/libfts.so"
-  gcc -O2 -g -Wall -Wextra -Werror -shared -fPIC -o ffi/build/libfts.so.tmp ffi/reader.c \
+  gcc -O2 -g -Wall -Wextra -Werror -shared -fPIC -Wl,-Bsymbolic -o ffi/build/libfts.so.tmp ffi/reader.c \
     $(pkg-config --cflags libbpf 2>/dev/null || true) -lbpf -lelf -lz
   mv ffi/build/libfts.so.tmp ffi/build/libfts.so
 fi
@@ -82,9 +82,11 @@ fi
 # Kept last and separate: the lead may adjust it. Rebuilds only when a file under src/, ffi/ or
 # rules/ is newer than ./falco-ts.
 if [[ "${FTS_SKIP_BIN:-0}" != 1 && -e src/cli/main.ts ]]; then
-  if [[ ! -e falco-ts ]] || [[ -n "$(find src ffi rules -type f -newer falco-ts -print -quit 2>/dev/null)" ]]; then
+  if [[ ! -e falco-ts ]] || [[ -n "$(find src ffi rules package.json -type f -newer falco-ts -print -quit 2>/dev/null)" ]]; then
     log "bun build --compile -> ./falco-ts"
-    node_modules/.bin/bun build --compile src/cli/main.ts --outfile falco-ts
+    commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+    node_modules/.bin/bun build --compile --define "BUILD_COMMIT=\"$commit\"" src/cli/main.ts --outfile falco-ts.tmp
+    mv falco-ts.tmp falco-ts
   fi
 fi
 log "up to date"

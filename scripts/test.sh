@@ -25,7 +25,13 @@ for f in "${e2e[@]}"; do i=$((i+1)); run "e2e$i" "$f"; done
 passed=0; failed=0
 for j in "$out"/*.json; do
   [[ -f $j ]] || continue
-  read -r p f < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests,r.numFailedTests+(r.numRuntimeErrorTestSuites||0))' "$j" 2>/dev/null || echo "0 1")
+  # failed = failing tests, plus each failed suite that has no failing test (an error in
+  # beforeAll/afterAll or at import: its tests show as skipped but the suite failed).
+  read -r p f < <(node -e '
+    const r = require(process.argv[1]);
+    let f = r.numFailedTests;
+    for (const s of r.testResults) if (s.status === "failed" && !s.assertionResults.some((a) => a.status === "failed")) f++;
+    console.log(r.numPassedTests, f);' "$j" 2>/dev/null || echo "0 1")
   passed=$((passed+p)); failed=$((failed+f))
 done
 if ((passed + failed == 0)); then failed=1; fi

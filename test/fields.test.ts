@@ -182,6 +182,25 @@ describe("parameter rendering (evt.arg / evt.args)", () => {
     expect(sockaddrText(new Uint8Array([2, 127, 0, 0, 1, 0x50, 0]))).toBe("127.0.0.1:80");
     expect(sockaddrText(new Uint8Array([1, 47, 116, 0]))).toBe("/t");
   });
+  it("prints IPv6 as inet_ntop", () => {
+    const v6 = (ip: string): string => socktupleText(encodeSockTuple(ip, 1, "2001:db8::2", 2)).split(":1->")[0]!;
+    expect(v6("::1")).toBe("::1");
+    expect(v6("fe80::1")).toBe("fe80::1");
+    expect(v6("2001:db8:0:0:1:0:0:1")).toBe("2001:db8::1:0:0:1");
+    expect(v6("2001:db8:0:1:0:0:0:1")).toBe("2001:db8:0:1::1");
+    expect(v6("1::")).toBe("1::");
+    expect(v6("::2.3.4.5")).toBe("::2.3.4.5");
+    expect(v6("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2:3:4:5:6");
+  });
+  it("renders buffers, syscall ids and generic events", () => {
+    const w = mkEvent(PPME.SYSCALL_WRITE_X, [5, "hi\n\u0001x"], { t: cat });
+    expect(x("evt.arg.data", w)).toBe("hi..x");
+    expect(x("evt.buffer", w)).toEqual(new TextEncoder().encode("hi\n\u0001x"));
+    const g = mkEvent(PPME.GENERIC_X, [5, 2], { t: cat });
+    expect(x("evt.type", g)).toBe("open");
+    expect(x("evt.arg.ID", g)).toBe("open");
+    expect(x("evt.args", g)).toBe("");
+  });
   it("renders the socket domain enum and signals", () => {
     const ev = mkEvent(PPME.SOCKET_SOCKET_E, [1, 1, 0], { t: cat });
     expect(x("evt.arg.domain", ev)).toBe("AF_LOCAL|AF_UNIX");
@@ -550,3 +569,49 @@ describe("registry lookup and binding", () => {
     expect(failures).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------- with the real state objects
+
+import { Thread, ThreadTable } from "../src/state/threads.ts";
+import { UserGroupManager } from "../src/state/users.ts";
+import { fieldContextFromState } from "../src/fields/context.ts";
+
+describe("fields over the state engine's ThreadTable and UserGroupManager", () => {
+  it("walks real Thread objects and resolves users per container", () => {
+    const table = new ThreadTable();
+    const mk = (tid: number, pid: number, ptid: number, comm: string): Thread => {
+      const t = new Thread();
+      Object.assign(t, { tid, pid, ptid, vtid: tid, vpid: pid, comm, exe: comm, exepath: `/bin/${comm}`, uid: 1000, gid: 1000, containerId: "host" });
+      table.add(t);
+      return t;
+    };
+    mk(1, 1, 0, "init");
+    mk(10, 10, 1, "sh");
+    const child = mk(20, 20, 10, "curl");
+    mk(21, 20, 10, "curl");
+    const ug = new UserGroupManager("/nonexistent-root", { readFiles: false });
+    ug.addUser({ uid: 1000, gid: 1000, name: "alice", homedir: "/home/alice", shell: "/bin/sh" }, "");
+    ug.addGroup({ gid: 1000, name: "staff" }, "");
+    const sctx = fieldContextFromState({ threads: table, usergroups: ug, hostname: () => "h" });
+    const r = createRegistry(sctx);
+    const ev = mkEvent(PPME.SYSCALL_SETUID_X, [0, 1000], { t: table.get(21)! });
+    expect(r.bind("proc.aname", "1").extract(ev)).toBe("sh");
+    expect(r.bind("proc.aname", undefined).extract(ev)).toBe("sh init");
+    expect(r.bind("proc.pid", undefined).extract(ev)).toBe(20);
+    expect(r.bind("thread.tid", undefined).extract(ev)).toBe(21);
+    expect(r.bind("thread.ismain", undefined).extract(ev)).toBe(false);
+    expect(r.bind("proc.nthreads", undefined).extract(ev)).toBe(2);
+    expect(r.bind("user.name", undefined).extract(ev)).toBe("alice");
+    expect(r.bind("group.name", undefined).extract(ev)).toBe("staff");
+    expect(r.bind("evt.arg.uid", undefined).extract(ev)).toBe("alice");
+    expect(child.cwd.endsWith("/")).toBe(true);
+    expect(r.bind("proc.cwd", undefined).extract(ev)).toBe(child.cwd);
+  });
+});
+
+// Compile-time: the container manager plugs into FieldContext.containers (checked by `tsc`).
+import type { ContainerManager } from "../src/containers/cache.ts";
+import type { StateSources } from "../src/fields/context.ts";
+type ContainersFit = ContainerManager extends NonNullable<StateSources["containers"]> ? true : false;
+const containersFit: ContainersFit = true;
+it("container manager type fits FieldContext.containers", () => expect(containersFit).toBe(true));

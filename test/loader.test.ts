@@ -4,11 +4,13 @@
  * malformed or hostile input (errors with positions, never crashes or hangs).
  */
 import { afterAll, describe, expect, test } from "vitest";
+import { readFileSync } from "node:fs";
 import { loadRules, RulesLoader, describeRulesText, wrapText, type LoadOptions } from "../src/rules/loader.ts";
 import { validateRules, renderValidation } from "../src/rules/validate.ts";
 import { Ruleset, matchesWildcard, type CompiledRule } from "../src/rules/ruleset.ts";
 import { parsePriority, formatPriority, Priority } from "../src/rules/priority.ts";
 import { Context } from "../src/rules/diagnostics.ts";
+import { resolveListText } from "../src/rules/load_compile.ts";
 import type { Event } from "../src/events/event.ts";
 import { makeTestRegistry } from "./rules_test_registry.ts";
 
@@ -216,6 +218,64 @@ describe("priorities, selection and matching", () => {
   });
 });
 
+describe("ports of Falco's test_enable_rule.cpp (C++ API tests, on our Ruleset)", () => {
+  const globals = (JSON.parse(readFileSync(new URL("../../shared/conformance/falco_engine_unit_tests.json", import.meta.url), "utf8")) as {
+    files: Record<string, { globals?: Record<string, string> }>;
+  }).files["test_enable_rule.cpp"]!.globals!;
+  // A Falco custom ruleset starts with no rule enabled; the default one as loaded.
+  const custom = (l: RulesLoader) => {
+    const rs = l.buildRuleset();
+    rs.setEnabledByName("", "exact", false);
+    return rs;
+  };
+  const loaded = (yaml: string) => {
+    const l = new RulesLoader({ registry: REG });
+    expect(l.load("r.yaml", yaml).successful).toBe(true);
+    return l;
+  };
+  t("enable_rule_name (substring)", () => {
+    const l = loaded(globals.single_rule!);
+    expect(l.buildRuleset().enabledCount()).toBe(1);
+    const [r1, r2, r3] = [custom(l), custom(l), custom(l)];
+    r1.setEnabledByName("test", "substring", true);
+    r2.setEnabledByName("test", "substring", true);
+    r3.setEnabledByName("", "substring", true);
+    expect([r1, r2, r3].map((r) => r.enabledCount())).toEqual([1, 1, 2]);
+    r2.setEnabledByName("test", "substring", false);
+    expect([r1, r2, r3].map((r) => r.enabledCount())).toEqual([1, 0, 2]);
+  });
+  t("enable_rule_tags and enable_disabled_rule_by_tag", () => {
+    const l = loaded(globals.single_rule!);
+    const [r1, r2] = [custom(l), custom(l)];
+    r1.setEnabledByTags(["process"], true);
+    r2.setEnabledByTags(["process"], true);
+    r2.setEnabledByTags(["process"], false);
+    expect([r1.enabledCount(), r2.enabledCount()]).toEqual([1, 0]);
+    const def = l.buildRuleset();
+    expect(def.enabledCount()).toBe(1);
+    def.setEnabledByTags(["exec process"], true);
+    expect(def.enabledCount()).toBe(2);
+  });
+  t("enable_rule_name_exact", () => {
+    const l = loaded(globals.single_rule!);
+    const [r1, r3, r4] = [custom(l), custom(l), custom(l)];
+    r1.setEnabledByName("test rule", "exact", true);
+    r3.setEnabledByName("test", "exact", true);
+    r4.setEnabledByName("", "exact", true);
+    expect([r1, r3, r4].map((r) => r.enabledCount())).toEqual([1, 0, 2]);
+  });
+  t("enable_rule_name_wildcard", () => {
+    const l = loaded(globals.multi_rule!);
+    expect(l.buildRuleset().enabledCount()).toBe(1);
+    const [r1, r2, r3, r4] = [custom(l), custom(l), custom(l), custom(l)];
+    r1.setEnabledByName("first actual rule", "wildcard", true);
+    r2.setEnabledByName("*rule", "wildcard", true);
+    r3.setEnabledByName("*second*r*", "wildcard", true);
+    r4.setEnabledByName("*", "wildcard", true);
+    expect([r1, r2, r3, r4].map((r) => r.enabledCount())).toEqual([1, 3, 1, 3]);
+  });
+});
+
 describe("describe and render", () => {
   t("-L text format (name padded to 50, description wrapped at 110, blank line after)", () => {
     const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
@@ -259,6 +319,54 @@ describe("describe and render", () => {
     expect(line!.startsWith("...")).toBe(true);
     expect(line!.endsWith("...")).toBe(true);
     expect(line![caret!.indexOf("^")]).toBe("Y");
+  });
+});
+
+/** Straightforward (quadratic) transcription of Falco's resolve_list, to check our linear version against. */
+function resolveListReference(cnd: string, name: string, items: string[]): { cnd: string; used: boolean } {
+  const blanks = " \t\n\r";
+  const delims = blanks + "(),=";
+  const q = (e: string) => (e.includes(" ") && e[0] !== '"' && e[0] !== "'" ? '"' + e + '"' : e);
+  let used = false;
+  let start = cnd.indexOf(name);
+  while (start !== -1) {
+    let end = start + name.length;
+    if ((start === 0 || delims.includes(cnd[start - 1]!)) && (end >= cnd.length || delims.includes(cnd[end]!))) {
+      while (start > 0 && blanks.includes(cnd[start - 1]!)) start--;
+      while (end < cnd.length && blanks.includes(cnd[end]!)) end++;
+      const sub = items.map(q).join(", ");
+      if (sub === "") {
+        if (start > 0 && cnd[start - 1] === ",") start--;
+        else if (end < cnd.length && cnd[end] === ",") end++;
+      }
+      let next = "";
+      if (start > 0) next += cnd.slice(0, start) + " ";
+      next += sub + " " + cnd.slice(end);
+      cnd = next;
+      start += sub.length + 1;
+      used = true;
+    }
+    start = cnd.indexOf(name, start + 1);
+  }
+  return { cnd, used };
+}
+
+describe("list substitution", () => {
+  t("linear resolve_list equals Falco's algorithm on random conditions", () => {
+    const alphabet = ["l", "l", "ll", " ", " ", ",", "(", ")", "=", "x", "\t", "in", "a"];
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 5000; i++) {
+      let c = "";
+      const len = rnd(14);
+      for (let j = 0; j < len; j++) c += alphabet[rnd(alphabet.length)];
+      const items = [[], ["v"], ["a b", "c"], ["l"]][rnd(4)]!;
+      const name = ["l", "ll", "x"][rnd(3)]!;
+      expect(resolveListText(c, name, items), JSON.stringify([c, name, items])).toEqual(resolveListReference(c, name, items));
+    }
   });
 });
 

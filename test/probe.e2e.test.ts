@@ -286,6 +286,23 @@ srv.listen(0, "127.0.0.1", () => {
     expect(recs.flatMap((r) => r.problems)).toEqual([]);
   });
 
+  it("runs independent instances side by side", async () => {
+    probe.setSyscalls(new Set(["execve"]), { stateEvents: false });
+    const second = Probe.open({ syscalls: new Set(["execve"]), stateEvents: false, bufferBytes: 1 << 20 });
+    try {
+      expect(second.stats().ringBytes).toBe(1 << 20);
+      probe.poll();
+      const c = Bun.spawnSync(["/bin/true"]);
+      const want = (r: Rec[]): boolean => r.some((x) => x.type === 293 && x.tid === c.pid);
+      const [a, b] = [await collect(probe, want), await collect(second, want)];
+      expect(want(a)).toBe(true);
+      expect(want(b)).toBe(true);
+    } finally {
+      second.close();
+    }
+    expect(() => second.poll()).toThrow(/closed/);
+  });
+
   it("reports unsupported event names and keeps state events by default", () => {
     probe.setSyscalls(new Set(["no_such_event"]));
     expect(probe.unsupported).toContain("no_such_event");

@@ -103,8 +103,11 @@ describe("process lifecycle: fork → exec → chdir → open → dup → close 
   });
 
   it("execve exit replaces the image, drops O_CLOEXEC fds and sets the container", () => {
-    const ev = feed(se, PPME.SYSCALL_EXECVE_19_X!, 200, execParams({ exe: "cat", args: ["x.txt"], tid: 200, pid: 200, ptid: 100, comm: "cat", cgroups: [`cpuset=/docker/${HEX64}`, "cpu=/docker/" + HEX64] }));
+    const p = execParams({ exe: "cat", args: ["x.txt"], tid: 200, pid: 200, ptid: 100, comm: "cat", cgroups: [`cpuset=/docker/${HEX64}`, "cpu=/docker/" + HEX64] });
+    p[8] = 3; p[9] = 140; p[10] = 2200; p[11] = 900; p[12] = 0;
+    const ev = feed(se, PPME.SYSCALL_EXECVE_19_X!, 200, p);
     const t = ev.thread as Thread;
+    expect([t.pfMajor, t.pfMinor, t.vmSizeKb, t.vmRssKb, t.vmSwapKb]).toEqual([3, 140, 2200, 900, 0]);
     expect(t.tid).toBe(200);
     expect(t.comm).toBe("cat");
     expect(t.exe).toBe("cat");
@@ -160,7 +163,7 @@ describe("process lifecycle: fork → exec → chdir → open → dup → close 
 
   it("dup copies the fd entry; fcntl F_DUPFD too", () => {
     const ev = feed(se, PPME.SYSCALL_DUP_1_X!, 200, [7, 3]);
-    expect(ev.fdNum).toBe(3);
+    expect(ev.fdNum).toBe(7); // libsinsp add_fd sets m_lastevent_fd (fd.num) to the new fd
     expect(ev.fdInfo?.name).toBe("/home/u/x.txt");
     const t = se.threads.get(200)!;
     expect(t.fds.get(7)?.name).toBe("/home/u/x.txt");
@@ -315,6 +318,17 @@ describe("threads and fd table sharing", () => {
     expect(se.threads.get(100)!.sid).toBe(100);
   });
 
+  it("setrlimit/prlimit RLIMIT_NOFILE update the process fdlimit", () => {
+    const se = new StateEngine({ queryProc: false, users: new UserGroupManager("/nonexistent", { readFiles: false }) });
+    seedShell(se);
+    feed(se, PPME.SYSCALL_SETRLIMIT_X!, 100, [0, 4096, 8192, 7]);
+    expect(se.threads.get(100)!.fdlimit).toBe(4096);
+    feed(se, PPME.SYSCALL_SETRLIMIT_X!, 100, [0, 99, 99, 3]);
+    expect(se.threads.get(100)!.fdlimit).toBe(4096);
+    feed(se, PPME.SYSCALL_PRLIMIT_X!, 1, [0, 512, 512, 4096, 8192, 100, 7]);
+    expect(se.threads.get(100)!.fdlimit).toBe(512);
+  });
+
   it("session leader and vpgid leader lookups", () => {
     const se = new StateEngine({ queryProc: false, users: new UserGroupManager("/nonexistent", { readFiles: false }) });
     seedShell(se);
@@ -455,9 +469,10 @@ describe("sockets", () => {
 
   it("pipe, memfd_create, eventfd, epoll, inotify, signalfd, timerfd, userfaultfd fd types", () => {
     const se = mk();
-    const p = feed(se, PPME.SYSCALL_PIPE2_X!, 100, [0, 30, 31, 999, PPM_O.CLOEXEC]);
     const t = se.threads.get(100)!;
-    expect(p.fdNum).toBe(30);
+    const p = feed(se, PPME.SYSCALL_PIPE2_X!, 100, [0, 30, 31, 999, PPM_O.CLOEXEC]);
+    expect(p.fdNum).toBe(31);
+    expect(p.fdInfo).toBe(t.fds.get(30));
     expect(t.fds.get(31)?.type).toBe(FdType.FIFO);
     expect(t.fds.get(31)?.ino).toBe(999);
     const m = feed(se, PPME.SYSCALL_MEMFD_CREATE_X!, 100, [32, "payload", 1]);
@@ -629,5 +644,57 @@ describe("fd locations and scan partials", () => {
     expect(ev.fdInfo?.name).toBe("/dev/pts/0");
     // generous bound (~1.6 µs/event): catches accidental per-event /proc reads or O(n) scans
     expect(ms).toBeLessThan(n * 0.0016 * 10);
+  });
+});
+
+describe("encodeEvent (V2 layout)", () => {
+  it("round-trips header and typed params through the Event view", () => {
+    const b = encodeEvent(PPME.SYSCALL_OPENAT_2_X!, 4242, 123456789n, [-2, PPM_AT_FDCWD, "a/b", PPM_O.RDWR, 0o644, 0x803, 2n ** 40n]);
+    const ev = new Event().reset(b, 0, b.length);
+    expect(ev.len).toBe(b.length);
+    expect(ev.tid).toBe(4242);
+    expect(ev.tsBig()).toBe(123456789n);
+    expect(ev.name).toBe("openat");
+    expect(ev.nparams).toBe(7);
+    expect(ev.i64(0)).toBe(-2);
+    expect(ev.i64(1)).toBe(-100);
+    expect(ev.str(2)).toBe("a/b");
+    expect(ev.paramLen(2)).toBe(4);
+    expect(ev.u32(3)).toBe(PPM_O.RDWR);
+    expect(ev.u64(6)).toBe(2n ** 40n);
+  });
+  it("writes u32 lengths for EF_LARGE_PAYLOAD events, empty params as length 0, lists NUL-separated", () => {
+    const p = execParams({ exe: "ls", args: ["-l", "/"], tid: 1, pid: 1, ptid: 0, comm: "ls", exepath: null });
+    const b = encodeEvent(PPME.SYSCALL_EXECVE_19_X!, 1, 1n, p);
+    const ev = new Event().reset(b, 0, b.length);
+    expect(ev.info.largePayload).toBe(false);
+    expect(ev.strList(2)).toEqual(["-l", "/"]);
+    expect(new DataView(b.buffer).getUint16(26 + 2 * 2, true)).toBe(5); // args "-l\0/\0"
+    expect(ev.paramLen(27)).toBe(0);
+    expect(ev.str(27)).toBeNull();
+    const big = "x".repeat(70000);
+    const c = encodeEvent(PPME.CONTAINER_JSON_2_E!, -1, 1n, [big]);
+    const ce = new Event().reset(c, 0, c.length);
+    expect(ce.info.largePayload).toBe(true);
+    expect(new DataView(c.buffer).getUint32(26, true)).toBe(70001);
+    expect(ce.str(0)).toBe(big);
+    expect(ce.tid).toBe(-1);
+  });
+  it("fewer params than the table gives a shorter event; too many or bad types throw", () => {
+    const b = encodeEvent(PPME.SYSCALL_CLOSE_X!, 1, 1n, [0]);
+    expect(new Event().reset(b, 0, b.length).nparams).toBe(1);
+    expect(() => encodeEvent(PPME.SYSCALL_CLOSE_X!, 1, 1n, [0, 1, 2])).toThrow(/2 params|3 params/);
+    expect(() => encodeEvent(PPME.SYSCALL_CLOSE_X!, 1, 1n, ["x", 1])).toThrow(/expected a number/);
+    expect(() => encodeEvent(99999, 1, 1n, [])).toThrow(/outside/);
+    expect(() => encodeSockAddr("1.2.3", 80)).toThrow(/IPv4/);
+  });
+  it("encodes sockaddr/socktuple as the driver does", () => {
+    expect([...encodeSockAddr("10.0.0.1", 0x1f90)]).toEqual([2, 10, 0, 0, 1, 0x90, 0x1f]);
+    const t6 = encodeSockTuple("::1", 1, "fe80::2", 2);
+    expect(t6.length).toBe(37);
+    expect(t6[0]).toBe(10);
+    expect(t6[16]).toBe(1);
+    expect(encodeUnixSockAddr("/x")).toEqual(new Uint8Array([1, 47, 120, 0]));
+    expect(encodeUnixSockTuple(1n, 2n, "/p").length).toBe(1 + 16 + 3);
   });
 });

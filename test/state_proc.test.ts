@@ -76,6 +76,10 @@ describe("scanProc on the real /proc", () => {
     expect(t.env.some((e) => e.startsWith("PATH="))).toBe(true);
     expect(t.capEffective).toBeTypeOf("bigint");
     expect(t.cloneTs).toBeGreaterThan(1_600_000_000_000_000_000n);
+    expect(t.vmRssKb).toBeGreaterThan(1000);
+    expect(t.vmSizeKb).toBeGreaterThanOrEqual(t.vmRssKb);
+    expect(t.pfMinor).toBeGreaterThan(0);
+    expect(t.fdlimit).toBeGreaterThan(0);
     // the machine's host cgroups use 32-hex names: must be host
     expect(t.containerId).toBe("host");
     expect(t.cgroups.length).toBeGreaterThan(0);
@@ -147,5 +151,41 @@ describe("live lookup of unknown tids", () => {
   it("converts Linux open flags to PPM_O_*", () => {
     expect(linuxOpenFlagsToPpm(0o2000102)).toBe(PPM_O.RDWR | PPM_O.CREAT | PPM_O.CLOEXEC);
     expect(linuxOpenFlagsToPpm(0o200000)).toBe(PPM_O.RDONLY | PPM_O.DIRECTORY);
+  });
+});
+
+describe("a real Docker container (scripts/docker-setup.sh)", () => {
+  let id = "";
+  let cpid = 0;
+  const env = { ...process.env, DOCKER_HOST: "unix:///var/run/docker.sock", DOCKER_API_VERSION: "1.41" };
+  beforeAll(() => {
+    execFileSync("bash", [join(import.meta.dirname, "../scripts/docker-setup.sh")], { stdio: "ignore", timeout: 170_000 });
+    id = execFileSync("docker", ["run", "-d", "--rm", "nginx:latest", "sleep", "60"], { encoding: "utf8", env }).trim();
+    cpid = Number(execFileSync("docker", ["inspect", "-f", "{{.State.Pid}}", id], { encoding: "utf8", env }).trim());
+  }, 180_000);
+  afterAll(() => {
+    if (id) execFileSync("docker", ["rm", "-f", id], { stdio: "ignore", env });
+  });
+
+  it("the container's process gets the 12-hex container id, pid-namespace ids and its own root", () => {
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const p = readProcThread(cpid, "")!;
+    expect(p).not.toBeNull();
+    expect(p.containerId).toBe(id.slice(0, 12));
+    expect(p.comm).toBe("sleep");
+    expect(p.vpid).toBe(1);
+    expect(p.vtid).toBe(1);
+    expect(p.pid).toBe(cpid);
+    // the host side of the same machine stays "host"
+    expect(readProcThread(pid, "")!.containerId).toBe("host");
+  });
+
+  it("an exec'd process in the container, found on the fly by the live engine", () => {
+    const se = new StateEngine({ queryProc: true });
+    const bytes = encodeEvent(PPME.SYSCALL_OPEN_X!, cpid, 1n, [3, "/etc/hostname", PPM_O.RDONLY, 0, 0, 0]);
+    const ev = new Event().reset(bytes, 0, bytes.length);
+    se.process(ev);
+    expect(ev.thread?.containerId).toBe(id.slice(0, 12));
+    expect(ev.fdInfo?.name).toBe("/etc/hostname");
   });
 });

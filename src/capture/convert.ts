@@ -241,6 +241,13 @@ export class EventConverter {
   dropped = 0;
   /** Events that went through at least one conversion round. */
   converted = 0;
+  /**
+   * Deliver the enter events the table stores (C_ACTION_STORE) too, as STORE_AND_PASS: they are
+   * still stored for their exit's conversion. libscap 0.25.4 drops them; Falco's capture-replay
+   * regression suite (falcosecurity/testing legacy_test.go, e.g. CatchallOrder: dev_null = 6 on
+   * cat_write.scap) and sysdig count them, so replay sets this (src/cli/replay.ts). Default false.
+   */
+  passStoredEnters = false;
 
   private readonly storage = new Map<number, Stored>();
   private bufA = new Uint8Array(1 << 16);
@@ -293,6 +300,10 @@ export class EventConverter {
       const tid = ev.tid;
       if (rule.action === Action.STORE) {
         this.store(tid, buf, off, len);
+        if (this.passStoredEnters) {
+          res = Conv.PASS;
+          break;
+        }
         this.dropped++;
         return false;
       }

@@ -26,6 +26,7 @@ import { BUNDLED_RULES, readRulesSources, RulesPathError, type RulesSource } fro
 import { VERSION } from "./version.ts";
 import { ContainerManager } from "../containers/cache.ts";
 import { runReplay } from "./replay.ts";
+import { DropsConfigError, validateDropSettings, type DropSettings } from "./drops.ts";
 import { pendingContainer, runLive } from "./live.ts";
 
 /** Parsed command-line options (commander's names). */
@@ -49,9 +50,21 @@ export interface MainOptions {
   support?: boolean;
 }
 
-/** Write a log line to stderr, Falco style (`falco-ts: message`). */
+let isoLogTime = false;
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const p2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * Write a log line to stderr, prefixed with the time as Falco's logger does (UTC):
+ * `2026-11-29T09:23:16+0000: msg` with time_format_iso_8601, else `Sun Nov 29 09:23:16 2026: msg`.
+ */
 export function log(msg: string): void {
-  process.stderr.write(`${new Date().toISOString()}: ${msg}\n`);
+  const d = new Date();
+  const t = isoLogTime
+    ? `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}+0000`
+    : `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, " ")} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+  process.stderr.write(`${t}: ${msg}\n`);
 }
 
 /** Resolve the configuration: -c, else /etc/falco/falco.yaml if present, else defaults; then -o. */
@@ -68,6 +81,7 @@ function resolveConfig(o: MainOptions): { config: FalcoConfig; path: string | un
   if (o.A) overrides.push("base_syscalls.all=true");
   if (o.unbuffered) overrides.push("buffered_outputs=false");
   for (const d of applyOverrides(config, overrides)) log(formatDiagnostic(d));
+  isoLogTime = config.time_format_iso_8601;
   return { config, path };
 }
 
@@ -95,7 +109,7 @@ export interface Pipeline {
 export function buildPipeline(config: FalcoConfig, o: Pick<MainOptions, "D" | "t" | "T">, live: boolean): Pipeline {
   const hostname = process.env.FALCO_HOSTNAME || defaultHostname() || osHostname();
   const state = new StateEngine({ queryProc: live });
-  const containers = live && config.container.enabled ? ContainerManager.fromConfig(config.container as never) : null;
+  const containers = live && config.container.enabled ? ContainerManager.fromConfig(config.container, { log: (level, msg) => (level === "debug" ? undefined : log(`container runtime: ${msg}`)) }) : null;
   const users = state.users;
   const ctx: FieldContext = {
     threads: state.threads,
@@ -199,6 +213,17 @@ export async function runMain(o: MainOptions): Promise<number> {
   } catch (e) {
     if (e instanceof ConfigError) {
       for (const d of e.diagnostics) log(formatDiagnostic(d));
+      return 1;
+    }
+    throw e;
+  }
+  // Falco validates syscall_event_drops while loading the configuration, for every command.
+  let drops: DropSettings;
+  try {
+    drops = validateDropSettings(config.syscall_event_drops, configPath ?? "built-in defaults");
+  } catch (e) {
+    if (e instanceof DropsConfigError) {
+      log(`Error: ${e.message}`);
       return 1;
     }
     throw e;
@@ -342,12 +367,13 @@ export async function runMain(o: MainOptions): Promise<number> {
   let code = 0;
   try {
     if (!live) {
-      code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log });
+      code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log, drops, emit: (al) => outputs.emit(al) });
     } else {
       code = await runLive({
         engine,
         pipeline: p,
         syscalls: syscallSet(config, current),
+        drops,
         shouldStop,
         log,
         outputs,

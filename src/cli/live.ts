@@ -8,8 +8,8 @@ import { Probe } from "../probe/probe.ts";
 import { scanProc } from "../state/procfs.ts";
 import type { Engine } from "../engine.ts";
 import type { Outputs } from "../outputs/sinks.ts";
-import { internalAlert } from "../outputs/alert.ts";
 import type { Pipeline } from "./agent.ts";
+import { DropManager, leveledLog, validateDropSettings, type DropSettings } from "./drops.ts";
 
 /** Arguments of runLive. */
 export interface LiveArgs {
@@ -19,6 +19,8 @@ export interface LiveArgs {
   shouldStop: () => boolean;
   log: (msg: string) => void;
   outputs: Outputs;
+  /** Validated syscall_event_drops settings (default: validated from the pipeline's config). */
+  drops?: DropSettings;
   /** Receives the setter that updates the in-kernel syscall selection (used by hot reload). */
   onProbe: (setSyscalls: (names: Set<string>) => void) => void;
 }
@@ -40,14 +42,24 @@ export async function runLive(a: LiveArgs): Promise<number> {
   }
   a.onProbe((names) => probe.setSyscalls(names));
   if (probe.unsupported.length) log(`note: the probe does not capture ${probe.unsupported.length} event types the rules name: ${probe.unsupported.slice(0, 20).join(", ")}${probe.unsupported.length > 20 ? ", ..." : ""}`);
+  // Container metadata: load running containers and follow the runtime's events (bounded).
+  if (p.containers) await Promise.race([p.containers.start(), Bun.sleep(5000)]);
   // Seed state after the probe is attached, so nothing that starts in between is missed.
   const scan = scanProc(p.state.threads, p.state.hostRoot);
   log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc${scan && typeof scan === "object" && "errors" in scan ? "" : ""}`);
 
-  const drops = p.config.syscall_event_drops;
-  let lastDrops = 0;
-  let lastDropCheck = Date.now();
-  let lastDropReport = 0;
+  // syscall_event_drops: Falco's drop manager on the probe's counters, checked on wall-clock time.
+  const dropMgr = new DropManager({
+    settings: a.drops ?? validateDropSettings(p.config.syscall_event_drops, "falco.yaml"),
+    stats: () => {
+      const st = probe.stats();
+      return { nEvts: st.events, nDrops: st.drops, nDropsBuffer: st.drops };
+    },
+    log: leveledLog(p.config.log_level, log),
+    emit: (al) => a.outputs.emit(al),
+    hostname: p.hostname,
+    bpfEnabled: true,
+  });
   let code = 0;
   const waitMs = p.config.container.metadata_wait_ms;
   try {
@@ -68,31 +80,17 @@ export async function runLive(a: LiveArgs): Promise<number> {
         }
       }
       if (b.len < SMALL_BATCH) await Bun.sleep(1);
-      const now = Date.now();
-      if (now - lastDropCheck >= 1000) {
-        lastDropCheck = now;
-        const st = probe.stats();
-        if (st.drops > lastDrops) {
-          const n = st.drops - lastDrops;
-          lastDrops = st.drops;
-          const acts = drops.actions.map((x) => String(x).toLowerCase());
-          const rateOk = now - lastDropReport >= 1000 / Math.max(drops.rate, 1e-6);
-          if (!acts.includes("ignore") && rateOk) {
-            lastDropReport = now;
-            if (acts.includes("log")) log(`warning: syscall event drop: ${n} events dropped by the kernel ring buffer (total ${st.drops})`);
-            if (acts.includes("alert")) a.outputs.emit(internalAlert("Falco internal: syscall event drop", "Debug", `Falco internal: syscall event drop. ${n} system calls dropped in last second.`, { n_drops: n, n_drops_buffer_total: st.drops, n_evts: st.events }, undefined, p.hostname));
-          }
-          if (acts.includes("exit")) {
-            log("error: syscall event drops and syscall_event_drops.actions includes exit: stopping");
-            code = 1;
-            break;
-          }
-        }
+      if (!dropMgr.processEvent(BigInt(Date.now()) * 1_000_000n)) {
+        log("Error: Drop manager internal error");
+        code = 1;
+        break;
       }
     }
   } finally {
     probe.close();
+    await p.containers?.stop();
   }
+  process.stderr.write(dropMgr.statsText());
   return code;
 }
 

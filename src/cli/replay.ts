@@ -1,12 +1,25 @@
 /**
- * Replay of a scap capture (`-e FILE`, or engine.kind=replay): the capture's process, fd and
- * user tables seed the state, then every event goes through the same engine as live capture,
- * with the event's own timestamp as the alert time. No root needed.
+ * Replay of a scap capture (`-e FILE`, or engine.kind=replay), as Falco 0.44 in capture mode
+ * (userspace/falco/app/actions/process_events.cpp do_inspect with a savefile inspector):
+ *
+ *  - the capture's process, fd, interface and user tables seed the state (src/capture/tables.ts
+ *    captureThreadPartials, libsinsp's add_fd_from_scap rules), again at each new section;
+ *  - every event of the file is evaluated: in capture mode Falco opens the file with no event
+ *    selection, so `base_syscalls` (and `-A`) change nothing here (their selected set only
+ *    configures live drivers);
+ *  - old captures' enter events are delivered as well as their (converted) exits, as Falco's
+ *    capture regression suite expects (see EventConverter.passStoredEnters);
+ *  - `syscall_event_drops` runs on event time (src/cli/drops.ts), so `simulate_drops: true`
+ *    works as in Falco, and Falco's "Syscall event drop monitoring" summary ends the replay;
+ *  - the event's own timestamp is the alert time. No root needed.
  */
 import { CaptureError, openCapture, type CaptureReader } from "../capture/reader.ts";
+import { captureThreadPartials } from "../capture/tables.ts";
 import { Event } from "../events/event.ts";
 import type { Engine } from "../engine.ts";
+import type { Alert } from "../outputs/alert.ts";
 import type { Pipeline } from "./agent.ts";
+import { DropManager, leveledLog, validateDropSettings, type DropSettings } from "./drops.ts";
 
 /** Arguments of runReplay. */
 export interface ReplayArgs {
@@ -15,25 +28,42 @@ export interface ReplayArgs {
   pipeline: Pipeline;
   shouldStop: () => boolean;
   log: (msg: string) => void;
+  /** Where internal alerts (syscall event drop) go; without it the `alert` drop action only logs. */
+  emit?: (alert: Alert) => void;
+  /** Validated drop settings (default: validated from pipeline.config.syscall_event_drops). */
+  drops?: DropSettings;
+  /** Writes Falco's end-of-replay drop summary (default stderr). */
+  writeStats?: (text: string) => void;
 }
 
-/** Load a section's tables (process list, fds, users, groups) into the state. */
+/**
+ * Load a section's tables into the state: threads with their fds (captureThreadPartials), thread
+ * groups and child counts, users and groups (host scope; a replay never reads the host's files).
+ */
 export function seedStateFromCapture(r: CaptureReader, p: Pipeline): void {
   const t = p.state.threads;
-  for (const th of r.threads) {
-    const fds = r.fds.get(th.tid);
-    t.addFromScan({ ...th, fds: fds ? fds.map((f) => [f.fd, { ...f, type: f.type as never }] as [number, never]) : undefined } as never);
-  }
-  t.recountChildren?.();
-  for (const u of r.users) p.state.users.addUser({ uid: u.uid, gid: u.gid, name: u.name, homedir: u.homedir, shell: u.shell } as never);
-  for (const g of r.groups) p.state.users.addGroup({ gid: g.gid, name: g.name } as never);
+  for (const part of captureThreadPartials(r)) t.addFromScan(part);
+  t.recountChildren();
+  for (const u of r.users) p.state.users.addUser({ uid: u.uid, gid: u.gid, name: u.name, homedir: u.homedir, shell: u.shell });
+  for (const g of r.groups) p.state.users.addGroup({ gid: g.gid, name: g.name });
 }
 
-/** Replay the whole file. @returns 0 at end of file, 1 on an unreadable or damaged file (after processing what was readable). */
+/**
+ * Replay the whole file.
+ * @returns 0 at end of file; 1 on an unreadable or damaged file (after processing what was
+ *   readable) or when a syscall_event_drops `exit` action stopped the replay.
+ */
 export async function runReplay(a: ReplayArgs): Promise<number> {
   const { engine, pipeline: p, log } = a;
   if (!a.file) {
     log("error: replay needs a capture file (-e FILE or -o engine.replay.capture_file=FILE)");
+    return 1;
+  }
+  let drops: DropSettings;
+  try {
+    drops = a.drops ?? validateDropSettings(p.config.syscall_event_drops, "falco.yaml");
+  } catch (e) {
+    log(`Error: ${(e as Error).message}`);
     return 1;
   }
   let reader: CaptureReader;
@@ -43,11 +73,22 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     log(`error: cannot read capture file ${a.file}: ${(e as Error).message}`);
     return 1;
   }
+  if (reader.converter) reader.converter.passStoredEnters = true;
   log(`capture started: replaying ${a.file}`);
+  const levelLog = leveledLog(p.config.log_level, log);
+  const dropMgr = new DropManager({
+    settings: drops,
+    stats: () => ({ nEvts: 0, nDrops: 0 }), // libscap's savefile engine has no statistics
+    log: levelLog,
+    emit: a.emit ?? ((al) => log(`${al.rule}: ${al.output}`)),
+    hostname: p.hostname,
+    bpfEnabled: false,
+  });
   const ev = new Event();
   const progress = process.stderr.isTTY;
   let n = 0;
   let code = 0;
+  let dropExit = false;
   try {
     for (;;) {
       let ok: boolean;
@@ -62,6 +103,11 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
         throw e;
       }
       if (!ok) break;
+      if (!dropMgr.processEvent(ev.tsBig())) {
+        dropExit = true;
+        code = 1;
+        break;
+      }
       engine.processEvent(ev);
       n++;
       if ((n & 0xffff) === 0) {
@@ -74,6 +120,8 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     if (progress) process.stderr.write("\r");
     reader.close?.();
   }
+  (a.writeStats ?? ((s: string) => process.stderr.write(s)))(dropMgr.statsText());
+  if (dropExit) log("Error: Drop manager internal error");
   log(`replay finished: ${n} events from ${a.file}`);
   return code;
 }

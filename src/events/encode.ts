@@ -54,6 +54,7 @@ function toBytes(v: ParamValue, t: number, where: string): Uint8Array {
   const fs = fixedSize(t);
   if (fs > 0) {
     if (typeof v !== "number" && typeof v !== "bigint") throw new EncodeError(`${where}: expected a number for PT type ${t}, got ${typeof v}`);
+    if (typeof v === "number" && t !== PT.DOUBLE && !Number.isInteger(v)) throw new EncodeError(`${where}: expected an integer for PT type ${t}, got ${v}`);
     const out = new Uint8Array(fs);
     const dv = new DataView(out.buffer);
     if (t === PT.DOUBLE) {

@@ -11,7 +11,7 @@
  */
 import { type Event } from "./event.ts";
 import { EF, PT } from "./event_table.ts";
-import { FLAG_TABLES, PPM_AT_FDCWD, errnoName, renderFlags, renderMode, signalName } from "./flags.ts";
+import { FLAG_TABLES, PPM_AT_FDCWD, PPM_SC_NAMES, errnoName, renderFlags, renderMode, signalName } from "./flags.ts";
 import { concatenatePaths } from "../state/paths.ts";
 import type { FdInfo, ThreadInfo } from "../state/types.ts";
 import type { FieldContext } from "../fields/context.ts";
@@ -128,10 +128,13 @@ export function bytesToDots(b: Uint8Array): string {
   return s;
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** The NUL-terminated string at `start` (invalid UTF-8 replaced by U+FFFD, as libsinsp's sanitizer). */
 function readCString(b: Uint8Array, start: number): string {
   let e = start;
   while (e < b.length && b[e] !== 0) e++;
-  return new TextDecoder().decode(b.subarray(start, e));
+  return utf8.decode(b.subarray(start, e));
 }
 
 /** IPv4 dotted text from 4 bytes at `o` (network order). */
@@ -311,8 +314,11 @@ function renderTyped(
       }
       return { plain: parts.join(" "), resolved: "" };
     }
-    case PT.SYSCALLID:
-      return { plain: String(intOf(b.subarray(0, 2), false)), resolved: "" };
+    case PT.SYSCALLID: {
+      const sc = Number(intOf(b.subarray(0, 2), false));
+      if (sc >= PPM_SC_NAMES.length) return { plain: "<unknown syscall>", resolved: "" };
+      return { plain: String(sc), resolved: PPM_SC_NAMES[sc]! };
+    }
     case PT.SIGTYPE: {
       const v = b[0]!;
       return { plain: String(v), resolved: signalName(v) ?? "" };
@@ -341,7 +347,7 @@ function renderTyped(
       if (v === 0xffffffff) return { plain: "-1", resolved: "<NONE>" };
       let name = "";
       if (t && ctx) {
-        const e = type === PT.UID ? ctx.users.get(v, t.containerId) : ctx.groups.get(v, t.containerId);
+        const e = type === PT.UID ? ctx.users.get(v, t.containerId, t.pid) : ctx.groups.get(v, t.containerId, t.pid);
         name = e?.name ?? "";
       }
       return { plain: String(v | 0), resolved: name !== "" ? name : "<NA>" };

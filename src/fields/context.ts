@@ -75,10 +75,13 @@ export interface FieldContext {
      */
     threadCount?(pid: number): number;
   };
-  /** Users by uid, per container id ("host" or "" for the host), sinsp_usergroup_manager::get_user. */
-  readonly users: { get(uid: number, containerId: string): UserEntry | undefined };
-  /** Groups by gid, per container id, sinsp_usergroup_manager::get_group. */
-  readonly groups: { get(gid: number, containerId: string): GroupEntry | undefined };
+  /**
+   * Users by uid, per container id ("host" or "" for the host), sinsp_usergroup_manager::get_user;
+   * `pid` is a live process of that container (to read its /etc/passwd through /proc/PID/root).
+   */
+  readonly users: { get(uid: number, containerId: string, pid?: number): UserEntry | undefined };
+  /** Groups by gid, per container id, sinsp_usergroup_manager::get_group (`pid` as for users). */
+  readonly groups: { get(gid: number, containerId: string, pid?: number): GroupEntry | undefined };
   /** Container metadata by container.id (12-hex id or "host"); absent or undefined when unknown. */
   readonly containers?: { get(id: string): ContainerInfo | undefined };
   /** evt.hostname: FALCO_HOSTNAME if set, else the machine's host name. */
@@ -103,4 +106,40 @@ export function emptyFieldContext(hostname = ""): FieldContext {
     groups: { get: () => undefined },
     hostname: () => hostname,
   };
+}
+
+/** What fieldContextFromState needs: the state engine's objects, structurally typed. */
+export interface StateSources {
+  /** The thread table (src/state/threads.ts ThreadTable has get and threadCount). */
+  readonly threads: FieldContext["threads"];
+  /** The user/group manager (src/state/users.ts UserGroupManager). */
+  readonly usergroups: {
+    getUser(uid: number, containerId?: string, pid?: number): UserEntry | undefined;
+    getGroup(gid: number, containerId?: string, pid?: number): GroupEntry | undefined;
+  };
+  /** Container metadata (src/containers ContainerManager), optional. */
+  readonly containers?: { get(id: string): ContainerInfo | undefined };
+  hostname(): string;
+  isLocalAddress?(ip: string, thread: ThreadInfo): boolean;
+  firstEventTs?(): bigint;
+  readonly eventSource?: string;
+}
+
+/**
+ * Build a FieldContext from the state engine's objects. The host's container id "host" is passed
+ * to the user/group manager as "" (its host key).
+ */
+export function fieldContextFromState(s: StateSources): FieldContext {
+  const cid = (id: string): string => (id === "host" ? "" : id);
+  const ctx: FieldContext = {
+    threads: s.threads,
+    users: { get: (uid, containerId, pid) => s.usergroups.getUser(uid, cid(containerId), pid ?? -1) },
+    groups: { get: (gid, containerId, pid) => s.usergroups.getGroup(gid, cid(containerId), pid ?? -1) },
+    hostname: () => s.hostname(),
+    ...(s.containers ? { containers: s.containers } : {}),
+    ...(s.isLocalAddress ? { isLocalAddress: s.isLocalAddress.bind(s) } : {}),
+    ...(s.firstEventTs ? { firstEventTs: s.firstEventTs.bind(s) } : {}),
+    ...(s.eventSource !== undefined ? { eventSource: s.eventSource } : {}),
+  };
+  return ctx;
 }

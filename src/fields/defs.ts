@@ -143,9 +143,10 @@ export class Lineage {
   }
 
   /**
-   * The oldest... (libsinsp get_oldest_matching_ancestor): the leader whose id (sid/vpgid/pgid, as
-   * `id(t)`) equals t's. Outside a pid namespace (or for non-virtual ids) a direct table lookup by
-   * that id; else the last consecutive parent with the same id.
+   * The session/group leader of t (libsinsp get_oldest_matching_ancestor): for an id `id(t)`
+   * (sid, vpgid or pgid) the thread with that tid when the id is not virtual or t is outside a pid
+   * namespace and the table has it; else the last of t's consecutive parents sharing the id;
+   * undefined when the id is -1 or nothing matches.
    */
   matchingAncestor(t: ThreadInfo, id: (x: ThreadInfo) => number, virtualId: boolean): ThreadInfo | undefined {
     const want = id(t);

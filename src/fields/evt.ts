@@ -9,7 +9,7 @@
  */
 import type { Event } from "../events/event.ts";
 import { EF, EVENT_TABLE, PPM_EVENT_MAX, PPME, PT } from "../events/event_table.ts";
-import { PPM_AT_FDCWD, PPM_O, PPM_S_IXANY } from "../events/flags.ts";
+import { PPM_AT_FDCWD, PPM_O, PPM_SC_NAMES, PPM_S_IXANY } from "../events/flags.ts";
 import {
   type RenderContext, bytesToDots, hasReturnValue, paramText, rawParam, renderArgs, renderParam, returnValue,
 } from "../events/render.ts";
@@ -17,7 +17,6 @@ import { concatenatePaths } from "../state/paths.ts";
 import { FdType, type FdInfo } from "../state/types.ts";
 import type { FieldContext } from "./context.ts";
 import { type Binder, type FieldClassImpl, nonexistent, parseIndex } from "./defs.ts";
-import { PPM_SC_NAMES } from "./ppm_sc.generated.ts";
 import { type Extractor, FieldError, type FieldType } from "./registry.ts";
 
 const NS = 1_000_000_000n;

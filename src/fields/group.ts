@@ -12,7 +12,7 @@ export function groupFields(ctx: FieldContext): FieldClassImpl {
   const binders: Record<string, Binder> = {
     "group.gid": () => T((t) => t.gid >>> 0),
     "group.name": () => T((t) => {
-      const g = ctx.groups.get(t.gid >>> 0, t.containerId);
+      const g = ctx.groups.get(t.gid >>> 0, t.containerId, t.pid);
       return g ? g.name : t.gid === 0 ? "root" : "<NA>";
     }),
   };

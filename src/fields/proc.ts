@@ -61,7 +61,7 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
         const t = ev.thread;
         if (!t) return undefined;
         const mt = L.mainThread(t);
-        if (!mt) return [];
+        if (!mt) return undefined;
         const out: FieldValue[] = [];
         L.visitParents(mt, (p) => {
           out.push(get(p));
@@ -164,7 +164,7 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
               const t = ev.thread;
               if (!t) return undefined;
               const mt = L.mainThread(t);
-              if (!mt) return [];
+              if (!mt) return undefined;
               const out: FieldValue[] = [];
               L.visitParents(mt, (p) => {
                 out.push(allEnv(p));
@@ -229,7 +229,6 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
     "proc.pgid.exe": leaderField((x) => x.pgid, (x) => x.exe, false),
     "proc.pgid.exepath": leaderField((x) => x.pgid, (x) => x.exepath, false),
     "proc.duration": () => T((t, ev) => (t.cloneTs !== 0n ? ev.tsBig() - t.cloneTs : undefined)),
-    "proc.ppid.duration": () => parent((p) => (p.cloneTs !== 0n ? undefined : undefined)),
     "proc.pid.ts": () => T((t) => nz(t.cloneTs)),
     "proc.ppid.ts": () => T((t) => ctx.threads.get(t.ptid)?.cloneTs),
     "proc.is_exe_writable": () => T((t) => (t.exeFlags & PPM_EXE.WRITABLE) !== 0),

@@ -14,14 +14,14 @@ export function userFields(ctx: FieldContext): FieldClassImpl {
   const binders: Record<string, Binder> = {
     "user.uid": () => T((t) => t.uid >>> 0),
     "user.name": () => T((t) => {
-      const u = ctx.users.get(t.uid >>> 0, t.containerId);
+      const u = ctx.users.get(t.uid >>> 0, t.containerId, t.pid);
       return u ? u.name : t.uid === 0 ? "root" : "<NA>";
     }),
     "user.homedir": () => T((t) => {
-      const u = ctx.users.get(t.uid >>> 0, t.containerId);
+      const u = ctx.users.get(t.uid >>> 0, t.containerId, t.pid);
       return u ? u.homedir : t.uid === 0 ? "/root" : "<NA>";
     }),
-    "user.shell": () => T((t) => ctx.users.get(t.uid >>> 0, t.containerId)?.shell ?? "<NA>"),
+    "user.shell": () => T((t) => ctx.users.get(t.uid >>> 0, t.containerId, t.pid)?.shell ?? "<NA>"),
     // loginuid is a u32 in the thread; (u32)-1 means unset and prints -1.
     "user.loginuid": () => T((t) => {
       const v = t.loginuid >>> 0;
@@ -29,7 +29,7 @@ export function userFields(ctx: FieldContext): FieldClassImpl {
     }),
     "user.loginname": () => T((t) => {
       const v = t.loginuid >>> 0;
-      const u = ctx.users.get(v, t.containerId);
+      const u = ctx.users.get(v, t.containerId, t.pid);
       return u ? u.name : v === 0 ? "root" : "<NA>";
     }),
   };

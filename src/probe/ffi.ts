@@ -34,13 +34,13 @@ export function embeddedAssets(): EmbeddedAssets {
 }
 
 const LIBFTS_SYMBOLS = {
-  fts_open: { args: [FFIType.ptr, FFIType.u64, FFIType.u32, FFIType.u64, FFIType.ptr, FFIType.u64], returns: FFIType.ptr },
-  fts_set_syscall: { args: [FFIType.ptr, FFIType.u32, FFIType.i32], returns: FFIType.i32 },
-  fts_set_syscalls: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-  fts_poll: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
-  fts_stats: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-  fts_sync_clock: { args: [FFIType.ptr], returns: FFIType.void },
-  fts_close: { args: [FFIType.ptr], returns: FFIType.void },
+  falcots_open: { args: [FFIType.ptr, FFIType.u64, FFIType.u32, FFIType.u64, FFIType.ptr, FFIType.u64], returns: FFIType.ptr },
+  falcots_set_syscall: { args: [FFIType.ptr, FFIType.u32, FFIType.i32], returns: FFIType.i32 },
+  falcots_set_syscalls: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  falcots_poll: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64_fast },
+  falcots_stats: { args: [FFIType.ptr, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+  falcots_sync_clock: { args: [FFIType.ptr], returns: FFIType.void },
+  falcots_close: { args: [FFIType.ptr], returns: FFIType.void },
 } as const;
 
 /** The functions of libfts.so as bun:ffi exposes them (pointers are `Pointer` numbers). */

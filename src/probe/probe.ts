@@ -126,7 +126,7 @@ export class Probe {
     const obj = probeObjectBytes();
     const err = new Uint8Array(8192);
     const self = opts.selfTgid ?? process.pid;
-    const h = lib.fts_open(ptr(obj), obj.byteLength, self >>> 0, opts.bufferBytes ?? 0, ptr(err), err.byteLength) as ProbeHandle | null;
+    const h = lib.falcots_open(ptr(obj), obj.byteLength, self >>> 0, opts.bufferBytes ?? 0, ptr(err), err.byteLength) as ProbeHandle | null;
     if (!h) {
       const nul = err.indexOf(0);
       throw openError(Buffer.from(err.subarray(0, nul < 0 ? err.length : nul)).toString("utf8"));
@@ -163,7 +163,7 @@ export class Probe {
       for (const i of idx) sel[i] = 1;
       eff.add(n);
     }
-    const rc = this.lib.fts_set_syscalls(h, ptr(sel), SEL_SIZE);
+    const rc = this.lib.falcots_set_syscalls(h, ptr(sel), SEL_SIZE);
     if (rc !== 0) throw new Error(`falco-ts: updating the probe's syscall selection failed (errno ${-rc})`);
     this.effective = eff;
     this.unsupportedNames = unsupported;
@@ -187,7 +187,7 @@ export class Probe {
   poll(): ProbeBatch {
     const h = this.need();
     const b = this.batch;
-    const n = Number(this.lib.fts_poll(h, ptr(b.buf), b.buf.byteLength));
+    const n = Number(this.lib.falcots_poll(h, ptr(b.buf), b.buf.byteLength));
     b.len = n > 0 ? n : 0;
     return b;
   }
@@ -196,7 +196,7 @@ export class Probe {
   stats(): ProbeStats {
     const h = this.need();
     const s = this.statsBuf;
-    this.lib.fts_stats(h, ptr(s), s.length);
+    this.lib.falcots_stats(h, ptr(s), s.length);
     return {
       drops: Number(s[0]),
       events: Number(s[1]),
@@ -209,13 +209,13 @@ export class Probe {
 
   /** Recompute the wall-clock offset of event timestamps (call after the system clock was stepped). */
   syncClock(): void {
-    this.lib.fts_sync_clock(this.need());
+    this.lib.falcots_sync_clock(this.need());
   }
 
   /** Detach and unload. Idempotent. */
   close(): void {
     if (this.handle) {
-      this.lib.fts_close(this.handle);
+      this.lib.falcots_close(this.handle);
       this.handle = null;
     }
   }

@@ -101,7 +101,7 @@ export interface CompileOutput {
 /** Limits against hostile input (Falco has none; it would exhaust memory or the stack). */
 export const COMPILE_LIMITS = {
   /** Maximum condition length after list substitution, in characters. */
-  maxConditionLength: 4_000_000,
+  maxConditionLength: 1_000_000,
   /** Maximum AST nodes produced by macro expansion for one condition. */
   maxExpandedNodes: 500_000,
   /** Maximum nesting of macro references. */
@@ -177,38 +177,78 @@ function buildExceptionCondition(exceptions: readonly ExceptionInfo[], fieldsOut
 const BLANKS = " \t\n\r";
 const DELIMS = BLANKS + "(),=";
 
-/** rule_loader_compiler.cpp resolve_list: substitute a list name by its items, as text. */
+/**
+ * rule_loader_compiler.cpp resolve_list: substitute a list name by its items, as text. Falco's
+ * algorithm rescans the rebuilt string after each substitution but never looks again at text
+ * before the substituted items (except to trim blanks and one comma right before the match), so
+ * it is a single left-to-right pass; we implement it as one, in linear time, with the same
+ * results (including the quirk that after a substitution at the very start of the condition the
+ * first character of the rest is not searched).
+ * @throws ConditionTooLong when the result would exceed COMPILE_LIMITS.maxConditionLength.
+ */
 export function resolveListText(cnd: string, name: string, items: readonly string[]): { cnd: string; used: boolean } {
+  if (name === "") return { cnd, used: false };
+  let sub: string | undefined;
+  const parts: string[] = [];
+  let outLen = 0;
+  const lastChar = (): string | undefined => {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const s = parts[i]!;
+      if (s.length > 0) return s[s.length - 1];
+    }
+    return undefined;
+  };
+  const popChar = (): void => {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const s = parts[i]!;
+      if (s.length > 0) {
+        parts[i] = s.slice(0, -1);
+        outLen--;
+        return;
+      }
+    }
+  };
   let used = false;
-  let start = cnd.indexOf(name);
-  while (start !== -1) {
-    let end = start + name.length;
-    if ((start === 0 || DELIMS.includes(cnd[start - 1]!)) && (end >= cnd.length || DELIMS.includes(cnd[end]!))) {
-      while (start > 0 && BLANKS.includes(cnd[start - 1]!)) start--;
+  let p = 0; // start of the not-yet-copied rest of `cnd`
+  let k = cnd.indexOf(name, 0);
+  while (k !== -1) {
+    let end = k + name.length;
+    const before = k > p ? cnd[k - 1]! : lastChar();
+    const atStart = outLen === 0 && k === p;
+    if ((atStart || (before !== undefined && DELIMS.includes(before))) && (end >= cnd.length || DELIMS.includes(cnd[end]!))) {
+      parts.push(cnd.slice(p, k));
+      outLen += k - p;
+      while (outLen > 0 && BLANKS.includes(lastChar()!)) popChar();
       while (end < cnd.length && BLANKS.includes(cnd[end]!)) end++;
-      let sub = "";
-      for (const v of items) {
-        if (sub !== "") sub += ", ";
-        sub += quoteItem(v);
+      if (sub === undefined) {
+        sub = "";
+        for (const v of items) {
+          if (sub !== "") sub += ", ";
+          sub += quoteItem(v);
+        }
       }
       if (sub === "") {
-        if (start > 0 && cnd[start - 1] === ",") start--;
+        if (outLen > 0 && lastChar() === ",") popChar();
         else if (end < cnd.length && cnd[end] === ",") end++;
       }
-      let next = "";
-      if (start > 0) next += cnd.slice(0, start) + " ";
-      next += sub + " ";
-      if (end <= cnd.length) next += cnd.slice(end);
-      cnd = next;
-      if (cnd.length > COMPILE_LIMITS.maxConditionLength) {
-        throw new ConditionTooLong();
+      const startWasZero = outLen === 0;
+      if (!startWasZero) {
+        parts.push(" ");
+        outLen += 1;
       }
-      start += sub.length + 1;
+      parts.push(sub + " ");
+      outLen += sub.length + 1;
+      p = end;
       used = true;
+      if (outLen + (cnd.length - p) > COMPILE_LIMITS.maxConditionLength) throw new ConditionTooLong();
+      k = cnd.indexOf(name, startWasZero ? p + 1 : p);
+    } else {
+      k = cnd.indexOf(name, k + 1);
     }
-    start = cnd.indexOf(name, start + 1);
   }
-  return { cnd, used };
+  if (!used) return { cnd, used };
+  parts.push(cnd.slice(p));
+  return { cnd: parts.join(""), used };
 }
 
 class ConditionTooLong extends Error {

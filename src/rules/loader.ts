@@ -282,7 +282,7 @@ export class RulesLoader {
           source: r.source,
           enabled: info.enabled,
           condition: r.condition,
-          match: (ev) => r.filter.match(ev),
+          match: r.filter.match,
           evttypes: r.filter.evtcodes,
           evttypeNames: names,
           warnEvttypes: info.warnEvttypes,
@@ -503,6 +503,25 @@ export interface DescribeJson {
   rules: DescribeRuleJson[];
   macros?: { info: { name: string; condition: string }; details: Record<string, unknown> }[];
   lists?: { info: { name: string; items: string[] }; details: Record<string, unknown> }[];
+}
+
+/**
+ * JSON text as Falco's nlohmann::json dump(-1): compact, object keys in sorted (byte) order.
+ * Use for `-L`/`-l` JSON output and anything else Falco prints as JSON.
+ */
+export function toFalcoJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort(cmpBytes)) if (o[k] !== undefined) out[k] = sortKeys(o[k]);
+    return out;
+  }
+  return v;
 }
 
 /**

@@ -212,20 +212,43 @@ export class Ruleset {
   }
 
   /**
-   * Evaluate an event (falco_engine::process_event): with `first`, the first enabled rule (load
-   * order) whose condition matches; with `all`, every matching rule. Returns an empty array when
-   * nothing matches. `code` defaults to the event's type.
+   * The first enabled rule (load order) whose condition matches the event, or undefined
+   * (`rule_matching: first`). Allocation-free. `code` defaults to the event's type.
    */
-  process(ev: Event, code?: number): CompiledRule[] {
-    const rules = this.forEventType(code ?? ev.type);
-    const out: CompiledRule[] = [];
-    for (const r of rules) {
-      if (r.match(ev)) {
-        out.push(r);
-        if (this.ruleMatching === "first") break;
-      }
+  matchFirst(ev: Event, code: number = ev.type): CompiledRule | undefined {
+    const rules = this.forEventType(code);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      if (r.match(ev)) return r;
+    }
+    return undefined;
+  }
+
+  /**
+   * Every enabled rule matching the event, appended to `out` (cleared first) in load order
+   * (`rule_matching: all`). Returns `out`.
+   */
+  matchAll(ev: Event, out: CompiledRule[], code: number = ev.type): CompiledRule[] {
+    out.length = 0;
+    const rules = this.forEventType(code);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      if (r.match(ev)) out.push(r);
     }
     return out;
+  }
+
+  /**
+   * Evaluate an event (falco_engine::process_event) with the configured `ruleMatching`: with
+   * `first`, at most the first enabled matching rule (load order); with `all`, every matching
+   * rule. Returns an empty array when nothing matches (allocates; see matchFirst/matchAll).
+   */
+  process(ev: Event, code: number = ev.type): CompiledRule[] {
+    if (this.ruleMatching === "first") {
+      const r = this.matchFirst(ev, code);
+      return r ? [r] : [];
+    }
+    return this.matchAll(ev, [], code);
   }
 }
 

@@ -12,7 +12,7 @@
  * - exit code 0 when every file is valid, 1 otherwise.
  */
 import type { FileResult, JsonFileResult } from "./diagnostics.ts";
-import { BUILTIN_PLUGINS, type LoaderConfig, type PluginVersion, type RuleSource, RulesLoader } from "./loader.ts";
+import { BUILTIN_PLUGINS, type LoaderConfig, type PluginVersion, type RuleSource, RulesLoader, toFalcoJson } from "./loader.ts";
 
 /** Result of validating a list of rules files. */
 export interface ValidationResult {
@@ -80,7 +80,7 @@ export function renderValidation(v: ValidationResult, json: boolean): Validation
     }
   }
   let stdout: string;
-  if (json) stdout = JSON.stringify(validationJson(v)) + "\n";
+  if (json) stdout = toFalcoJson(validationJson(v)) + "\n";
   else stdout = summary + "\n";
   if (v.exitCode !== 0) stderr += `Error: ${summary}\n`;
   return { stdout, stderr, exitCode: v.exitCode };

@@ -46,6 +46,7 @@ export const PPM_O = {
 export const PPM_AT_FDCWD = -100;
 
 const PPM_EPOLL_CLOEXEC = 1;
+const PPM_RLIMIT_NOFILE = 7;
 const PPM_MFD_CLOEXEC = 1;
 const PPM_CLOSE_RANGE_CLOEXEC = 1 << 2;
 const PPM_EXVAT_AT_EMPTY_PATH = 1;
@@ -105,6 +106,9 @@ const enum K {
   PRCTL,
   READ_NET,
   WRITE_NET,
+  RW,
+  RLIMIT,
+  MEM,
   FSPATH,
   USER_EVT,
   GROUP_EVT,
@@ -135,6 +139,9 @@ const KIND_BY_NAME: Record<string, K> = {
   setreuid: K.SETREUID, setregid: K.SETREGID,
   chroot: K.CHROOT, setsid: K.SETSID, capset: K.CAPSET, unshare: K.UNSHARE, setns: K.UNSHARE,
   pidfd_open: K.PIDFD_OPEN, pidfd_getfd: K.PIDFD_GETFD, prctl: K.PRCTL,
+  brk: K.MEM, mmap: K.MEM, mmap2: K.MEM, munmap: K.MEM,
+  getrlimit: K.RLIMIT, setrlimit: K.RLIMIT, prlimit: K.RLIMIT,
+  read: K.RW, readv: K.RW, pread: K.RW, preadv: K.RW, write: K.RW, writev: K.RW, pwrite: K.RW, pwritev: K.RW,
   recvfrom: K.READ_NET, recvmsg: K.READ_NET, recvmmsg: K.READ_NET, recv: K.READ_NET,
   sendto: K.WRITE_NET, sendmsg: K.WRITE_NET, sendmmsg: K.WRITE_NET, send: K.WRITE_NET,
   mkdir: K.FSPATH, mkdirat: K.FSPATH, rmdir: K.FSPATH, unlink: K.FSPATH, unlinkat: K.FSPATH,
@@ -257,10 +264,10 @@ interface Exited {
  * - open family without an fd (failure): "fd.name"/"fd.nameraw" (libsinsp
  *   extract_fdname_from_event) and, unless fd == -1, "fs.path.name"/"fs.path.nameraw".
  *
- * `ev.fdNum`: the fd the event uses (the "fd"-like parameter of exit events, or the enter event's
- * fd in old pairs) or creates (open, socket, accept, pipe (first fd), memfd, eventfd...; for
- * dup/fcntl it stays the source fd while `ev.fdInfo` is the new entry, as libsinsp). Note libsinsp's
- * fd.num is its `m_lastevent_fd`, which is -1 for open-family exits of current drivers.
+ * `ev.fdNum` is libsinsp's `m_lastevent_fd` (what fd.num reads): the fd the event uses (the
+ * "fd"-like parameter of exit events, or the enter event's fd in old pairs), replaced by the fd the
+ * event creates (open, socket, accept, dup/fcntl(F_DUPFD) result, memfd, eventfd...; for pipe and
+ * socketpair the second fd, while `ev.fdInfo` is the first one, as libsinsp add_fd does).
  */
 export class StateEngine {
   readonly threads: ThreadTable;
@@ -274,6 +281,9 @@ export class StateEngine {
   maxProcLookups: number;
   bootTs: bigint;
 
+  /** Socket tables per network namespace for on-the-fly /proc lookups, refreshed every second. */
+  private readonly netCache = new Map<string, Map<number, Partial<FdInfo>>>();
+  private netCacheAt = 0;
   private pendingTid = -1;
   private pendingFdTid = -1;
   private pendingFd = -1;
@@ -493,6 +503,14 @@ export class StateEngine {
           }
         }
         break;
+      case K.RW: {
+        // parse_read_exit / parse_write_exit: a successful transfer marks an IP socket connected.
+        const f = ev.fdInfo;
+        if (f !== null && (f.type === FdType.IPV4_SOCK || f.type === FdType.IPV6_SOCK) && this.res() >= 0) f.connected = true;
+        break;
+      }
+      case K.RLIMIT: this.parseRlimit(t); break;
+      case K.MEM: if (t) this.readVm(t); break;
       case K.READ_NET: this.parseNetRw(t, true); break;
       case K.WRITE_NET: this.parseNetRw(t, false); break;
       case K.FSPATH: this.parseFsPath(t); break;
@@ -559,6 +577,17 @@ export class StateEngine {
     return ev.i64(loc);
   }
 
+  /**
+   * sinsp_threadinfo::add_fd: put `f` at `fd` in t's table and make it the event's fd: `ev.fdInfo`
+   * = f and `ev.fdNum` = fd (libsinsp sets m_lastevent_fd there, which is what fd.num reads).
+   */
+  private addFd(t: Thread, fd: number, f: FdInfo): void {
+    t.fds.set(fd, f);
+    t.lastEventFd = fd;
+    this.ev.fdInfo = f;
+    this.ev.fdNum = fd;
+  }
+
   // ---------------------------------------------------------------- threads
 
   /**
@@ -575,10 +604,16 @@ export class StateEngine {
     if (this.queryProc && (this.maxProcLookups < 0 || this.stats.procLookups < this.maxProcLookups)) {
       this.stats.procLookups++;
       tt.stats.procLookups++;
-      const p = readProcThread(tid, this.hostRoot);
+      const now = Date.now();
+      if (now - this.netCacheAt > 1000) {
+        this.netCache.clear();
+        this.netCacheAt = now;
+      }
+      const opts = { netCache: this.netCache };
+      const p = readProcThread(tid, this.hostRoot, undefined, opts);
       if (p) {
         if (p.pid !== undefined && p.pid !== tid && !tt.get(p.pid)) {
-          const mp = readProcThread(p.pid, this.hostRoot);
+          const mp = readProcThread(p.pid, this.hostRoot, undefined, opts);
           if (mp) tt.addFromScan(mp);
         }
         const t = tt.addFromScan(p);
@@ -638,6 +673,18 @@ export class StateEngine {
     else this.parseCloneCaller(child);
   }
 
+  /** vm_size/vm_rss/vm_swap (KiB) and, when present, pgft_maj/pgft_min from the event (all or nothing, as libsinsp). */
+  private readVm(t: Thread): void {
+    if (this.xi("vm_swap") < 0) return;
+    t.vmSizeKb = this.num("vm_size", 0);
+    t.vmRssKb = this.num("vm_rss", 0);
+    t.vmSwapKb = this.num("vm_swap", 0);
+    if (this.xi("pgft_min") >= 0) {
+      t.pfMajor = this.num("pgft_maj", 0);
+      t.pfMinor = this.num("pgft_min", 0);
+    }
+  }
+
   /** Fill the fields both clone parsers take from the event into `c`. */
   private fillChildFromEvent(c: Thread): void {
     c.exe = this.str("exe") ?? "";
@@ -645,6 +692,7 @@ export class StateEngine {
     const comm = this.str("comm");
     c.comm = comm !== null ? comm : c.exe;
     c.fdlimit = this.num("fdlimit", 0);
+    this.readVm(c);
     c.uid = this.num("uid", -1) >>> 0;
     c.gid = this.num("gid", -1) >>> 0;
     const cg = this.list("cgroups");
@@ -847,6 +895,7 @@ export class StateEngine {
       this.revalidate(t);
     }
     t.fdlimit = this.num("fdlimit", t.fdlimit);
+    this.readVm(t);
     const env = this.list("env");
     if (env !== null) t.env = env;
     const cg = this.list("cgroups");
@@ -983,9 +1032,7 @@ export class StateEngine {
       f.dev = this.num("dev", 0) >>> 0;
       f.ino = this.num("ino", 0);
       f.nameRaw = name;
-      t.fds.set(fd, f);
-      ev.fdInfo = f;
-      ev.fdNum = fd;
+      this.addFd(t, fd, f);
     } else {
       // No fd: fields that libsinsp computes from the parameters (extract_fdname_from_event and
       // sinsp_filtercheck_fspath, whose success test is fd != -1 for opens).
@@ -1030,8 +1077,7 @@ export class StateEngine {
     const f = cloneFdInfo(ev.fdInfo);
     clearCloexec(f);
     if (ev.info.name === "dup3" && this.num("flags", 0) & PPM_O.CLOEXEC) f.openFlags |= PPM_O.CLOEXEC;
-    t.fds.set(r, f);
-    ev.fdInfo = f;
+    this.addFd(t, r, f);
   }
 
   /** parse_fcntl_exit (F_DUPFD, F_DUPFD_CLOEXEC, F_SETFD). */
@@ -1050,8 +1096,7 @@ export class StateEngine {
     const f = cloneFdInfo(ev.fdInfo);
     clearCloexec(f);
     if (cmd === PPM_FCNTL_F_DUPFD_CLOEXEC) f.openFlags |= PPM_O.CLOEXEC;
-    t.fds.set(r, f);
-    ev.fdInfo = f;
+    this.addFd(t, r, f);
   }
 
   private parsePipe(t: Thread | undefined): void {
@@ -1064,10 +1109,10 @@ export class StateEngine {
     const a = newFdInfo(FdType.FIFO);
     a.ino = ino;
     a.openFlags = fl;
-    t.fds.set(fd1, a);
+    this.addFd(t, fd1, a);
     t.fds.set(fd2, cloneFdInfo(a));
-    ev.fdInfo = a;
-    ev.fdNum = fd1;
+    ev.fdNum = fd2; // libsinsp: the last add_fd sets m_lastevent_fd; the event's fdinfo stays the first
+    t.lastEventFd = fd2;
   }
 
   private parseMemfd(t: Thread | undefined): void {
@@ -1076,9 +1121,7 @@ export class StateEngine {
     if (fd < 0) return;
     const f = newFdInfo(FdType.MEMFD, this.str("name") ?? "");
     f.openFlags = this.num("flags", 0) >>> 0;
-    t.fds.set(fd, f);
-    this.ev.fdInfo = f;
-    this.ev.fdNum = fd;
+    this.addFd(t, fd, f);
   }
 
   /** parse_single_param_fd_exit / parse_eventfd_eventfd2_exit. */
@@ -1107,9 +1150,7 @@ export class StateEngine {
         break;
       default: break;
     }
-    t.fds.set(fd, f);
-    ev.fdInfo = f;
-    ev.fdNum = fd;
+    this.addFd(t, fd, f);
   }
 
   private parseChdir(t: Thread | undefined, param: string): void {
@@ -1119,15 +1160,15 @@ export class StateEngine {
     t.cwd = updateCwd(t.cwd, p);
   }
 
+  /** set_evt_thread_user: the effective uid from `param` (exit, else the old enter event). */
   private setUid(t: Thread, param: string): void {
-    const i = this.xi(param);
-    if (i < 0) return;
-    t.uid = readInt(this.ev, i) >>> 0;
+    const v = this.num(param, Number.NaN);
+    if (!Number.isNaN(v)) t.uid = v >>> 0;
   }
+  /** set_evt_thread_group: the effective gid from `param`. */
   private setGid(t: Thread, param: string): void {
-    const i = this.xi(param);
-    if (i < 0) return;
-    t.gid = readInt(this.ev, i) >>> 0;
+    const v = this.num(param, Number.NaN);
+    if (!Number.isNaN(v)) t.gid = v >>> 0;
   }
 
   private parseUnshare(t: Thread | undefined): void {
@@ -1148,9 +1189,7 @@ export class StateEngine {
     const f = newFdInfo(FdType.PIDFD, `${this.hostRoot}/proc/${pid}`);
     f.openFlags = this.num("flags", 0) >>> 0;
     f.pid = pid;
-    t.fds.set(fd, f);
-    this.ev.fdInfo = f;
-    this.ev.fdNum = fd;
+    this.addFd(t, fd, f);
   }
 
   private parsePidfdGetfd(t: Thread | undefined): void {
@@ -1165,9 +1204,29 @@ export class StateEngine {
     const f = cloneFdInfo(target);
     clearCloexec(f);
     f.openFlags |= PPM_O.CLOEXEC;
-    t.fds.set(fd, f);
-    this.ev.fdInfo = f;
-    this.ev.fdNum = fd;
+    this.addFd(t, fd, f);
+  }
+
+  /** parse_getrlimit_setrlimit_exit / parse_prlimit_exit: RLIMIT_NOFILE's current value → the process fdlimit. */
+  private parseRlimit(t: Thread | undefined): void {
+    const ev = this.ev;
+    const isPr = ev.info.name === "prlimit";
+    const r = this.res();
+    if (isPr ? r !== 0 : r < 0) return;
+    if (this.num("resource", -1) !== PPM_RLIMIT_NOFILE) return;
+    const cur = this.num(isPr ? "newcur" : "cur", -1);
+    if (cur === -1) return;
+    let target = t;
+    if (isPr) {
+      let tid = this.num("pid", -1);
+      if (tid === -1) return;
+      if (tid === 0) tid = ev.tid;
+      target = this.threads.get(tid);
+    }
+    if (!target || target.isInvalid()) return;
+    const main = this.threads.mainThread(target) ?? target;
+    main.fdlimit = cur;
+    target.fdlimit = cur;
   }
 
   /** fs.path.* values for path syscalls (libsinsp sinsp_filtercheck_fspath), stored in ev.extra on success. */
@@ -1231,9 +1290,7 @@ export class StateEngine {
     const fd = this.res();
     if (fd < 0) return;
     const f = makeSocket(this.num("domain", 0), this.num("type", 0), this.num("proto", 0), this.num("flags", 0) >>> 0);
-    t.fds.set(fd, f);
-    this.ev.fdInfo = f;
-    this.ev.fdNum = fd;
+    this.addFd(t, fd, f);
   }
 
   private parseSocketpair(t: Thread | undefined): void {
@@ -1247,11 +1304,10 @@ export class StateEngine {
     const a = newFdInfo(FdType.UNIX_SOCK);
     a.unixSource = this.u64("source", 0n);
     a.unixDest = this.u64("peer", 0n);
-    const b = cloneFdInfo(a);
-    t.fds.set(fd1, a);
-    t.fds.set(fd2, b);
-    this.ev.fdInfo = a;
-    this.ev.fdNum = fd1;
+    this.addFd(t, fd1, a);
+    t.fds.set(fd2, cloneFdInfo(a));
+    this.ev.fdNum = fd2;
+    t.lastEventFd = fd2;
   }
 
   /** parse_bind_exit. */
@@ -1435,8 +1491,7 @@ export class StateEngine {
     if (ev.info.name === "accept4") f.openFlags = this.num("flags", 0) & PPM_O.CLOEXEC;
     f.isServer = true;
     f.connected = true;
-    t.fds.set(fd, f);
-    ev.fdInfo = f;
+    this.addFd(t, fd, f);
   }
 
   /** parse_read_exit / parse_write_exit socket part: learn UDP / unnamed socket addresses from the tuple. */
@@ -1452,9 +1507,7 @@ export class StateEngine {
         if (fam === AF_INET || fam === AF_INET6) {
           const fd = readInt(ev, fdi);
           const f = makeSocket(fam, 2, 17, 0);
-          t.fds.set(fd, f);
-          ev.fdInfo = f;
-          ev.fdNum = fd;
+          this.addFd(t, fd, f);
         }
       }
     }

@@ -137,6 +137,9 @@ export function readProcThread(tid: number, root = process.env.HOST_ROOT ?? "", 
       case "NSpid": nsPid = v.split(/\s+/).map(Number); break;
       case "NStgid": nsTgid = v.split(/\s+/).map(Number); break;
       case "NSpgid": nsPgid = v.split(/\s+/).map(Number); break;
+      case "VmSize": t.vmSizeKb = parseInt(v, 10); break;
+      case "VmRSS": t.vmRssKb = parseInt(v, 10); break;
+      case "VmSwap": t.vmSwapKb = parseInt(v, 10); break;
       default: break;
     }
   }
@@ -151,6 +154,8 @@ export function readProcThread(tid: number, root = process.env.HOST_ROOT ?? "", 
     t.pgid = Number(rest[2]);
     t.sid = Number(rest[3]);
     t.tty = Number(rest[4]) >>> 0;
+    t.pfMinor = Number(rest[7]);
+    t.pfMajor = Number(rest[9]);
     const start = BigInt(rest[19] ?? "0");
     t.cloneTs = bootTimeNs(root) + (start * 1_000_000_000n) / BigInt(CLK_TCK);
   }
@@ -187,8 +192,13 @@ export function readProcThread(tid: number, root = process.env.HOST_ROOT ?? "", 
   } catch {
     /* no exe */
   }
-  const inNs = t.vtid !== tid;
-  t.pidnsInitStartTs = inNs ? 0n : bootTimeNs(root);
+  // pid namespace init start (scap_proc_fill_pidns_start_ts): ctime of the namespace's
+  // /proc/1/cmdline as seen through the process' root.
+  try {
+    t.pidnsInitStartTs = statSync(`${dir}/root/proc/1/cmdline`, { bigint: true }).ctimeNs;
+  } catch {
+    t.pidnsInitStartTs = 0n;
+  }
   t.flags = t.tid === t.pid ? 0 : (1 << 13) | (1 << 0); // CLONE_THREAD | CLONE_FILES
   if (opts.fds !== false && t.tid === t.pid) t.fds = readProcFds(`${root}/proc/${t.pid}`, opts);
   return t;

@@ -81,6 +81,11 @@ export class Thread implements ThreadInfo {
   flags = 0;
   fds: Map<number, FdInfo> = new Map();
   fromScan = false;
+  vmSizeKb = 0;
+  vmRssKb = 0;
+  vmSwapKb = 0;
+  pfMajor = 0;
+  pfMinor = 0;
   /** Shared cwd holder (same object for all threads of a process). */
   fs: FsContext = { cwd: "/" };
   /** True once procexit was seen (libsinsp is_dead). */
@@ -100,12 +105,23 @@ export class Thread implements ThreadInfo {
   /** Copy of the last stored enter event (open/openat/execve/connect... E) for old captures. */
   lastEnter: Uint8Array | null = null;
 
-  /** proc.cwd: the process' working directory, always ending with "/" (libsinsp get_cwd). */
-  get cwd(): string {
-    return this.fs.cwd;
-  }
-  set cwd(v: string) {
-    this.fs.cwd = v;
+  /**
+   * proc.cwd: the process' working directory, always ending with "/" (libsinsp get_cwd). An own,
+   * enumerable accessor over the group's shared context, so `{...thread}` copies the value.
+   */
+  declare cwd: string;
+
+  constructor() {
+    Object.defineProperty(this, "cwd", {
+      get(this: Thread): string {
+        return this.fs.cwd;
+      },
+      set(this: Thread, v: string) {
+        this.fs.cwd = v;
+      },
+      enumerable: true,
+      configurable: true,
+    });
   }
   /** True for a thread group leader (tid == pid). */
   isMain(): boolean {
@@ -433,6 +449,11 @@ export class ThreadTable {
     t.cgroups = p.cgroups ? p.cgroups.map(([a, b]) => [a, b] as [string, string]) : [];
     t.containerId = p.containerId ?? containerIdFromCgroups(t.cgroups).id;
     t.flags = p.flags ?? (t.tid === t.pid ? 0 : PPM_CL.CLONE_THREAD | PPM_CL.CLONE_FILES);
+    t.vmSizeKb = p.vmSizeKb ?? 0;
+    t.vmRssKb = p.vmRssKb ?? 0;
+    t.vmSwapKb = p.vmSwapKb ?? 0;
+    t.pfMajor = p.pfMajor ?? 0;
+    t.pfMinor = p.pfMinor ?? 0;
     t.fromScan = true;
     if (p.fds) {
       const entries = p.fds instanceof Map ? p.fds.entries() : p.fds;
@@ -451,8 +472,13 @@ export class ThreadTable {
     return t;
   }
 
-  /** Recount children per thread (after bulk loads where children may precede parents). */
+  /**
+   * Recount children per thread (after bulk loads where children may precede parents). Also links
+   * threads to their main thread's fd table and cwd (`linkGroups`), so one call after a bulk load
+   * is enough.
+   */
   recountChildren(): void {
+    this.linkGroups();
     for (const t of this.threads.values()) t.nChildren = 0;
     for (const t of this.threads.values()) {
       const p = this.threads.get(t.ptid);

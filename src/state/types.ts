@@ -114,4 +114,11 @@ export interface ThreadInfo {
   fds: Map<number, FdInfo>;
   /** Whether the data came from a /proc scan or a process list (true) rather than observed events. */
   fromScan: boolean;
+  /** proc.vmsize / proc.vmrss / proc.vmswap in KiB (clone/execve/brk/mmap/munmap events, /proc status). */
+  vmSizeKb?: number;
+  vmRssKb?: number;
+  vmSwapKb?: number;
+  /** thread.pfmajor / thread.pfminor: page faults (clone/execve events, /proc stat). */
+  pfMajor?: number;
+  pfMinor?: number;
 }

@@ -103,12 +103,12 @@ export class UserGroupManager {
   private load(d: Db): void {
     d.loadedAt = Date.now();
     try {
-      for (const u of parsePasswd(readFileSync(`${d.root}/etc/passwd`, "utf8"))) if (!d.users.has(u.uid)) d.users.set(u.uid, u);
+      for (const u of parsePasswd(readFileSync(`${d.root}/etc/passwd`, "utf8"))) d.users.set(u.uid, u);
     } catch {
       /* missing or unreadable: keep what we have */
     }
     try {
-      for (const g of parseGroup(readFileSync(`${d.root}/etc/group`, "utf8"))) if (!d.groups.has(g.gid)) d.groups.set(g.gid, g);
+      for (const g of parseGroup(readFileSync(`${d.root}/etc/group`, "utf8"))) d.groups.set(g.gid, g);
     } catch {
       /* ignore */
     }
