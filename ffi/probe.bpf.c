@@ -13,12 +13,17 @@
  * Structure:
  *  - `fts_sys_exit` (tp_btf/sys_exit) is the dispatcher: drops our own thread group, checks the
  *    per-syscall selection map `sel` (x86-64 syscall number -> u8) and tail-calls the fill
- *    program registered for that syscall number in `sx_tail`.
- *  - Adding a syscall = one small `SX(name)` fill program + one `[nr] = &sx_name` entry in the
- *    `sx_tail` initializer at the bottom of this file.
+ *    program registered for that syscall number in `sx_table`.
+ *  - Adding a syscall = one small `SX(name)` fill program + one `X(nr, name)` entry in SX_LIST
+ *    (or SX_LIST_MORE in probe_more.list.h for fillers in probe_more.bpf.h), plus the event name
+ *    in PROBE_EVENTS (src/probe/syscalls_x86_64.ts; test/probe.test.ts checks both agree).
  *  - `fts_exec` (tp_btf/sched_process_exec) emits successful execve/execveat exits (the new image
  *    is in place there and bprm->filename is available); failures come from sys_exit.
  *  - `fts_exit` (tp_btf/sched_process_exit) emits procexit for every exiting thread.
+ *  - `fts_fork` (tp_btf/sched_process_fork) saves clone3 flags for the child's clone3 exit event
+ *    (the parent's struct clone_args may be gone by the time the child returns to user space).
+ *  - Loops (path and cgroup walks, argv copies) run through bpf_loop() and keep their counters in
+ *    the scratch map so the verifier checks each body once (load time ~0.1 s of CPU).
  *  - Events are built in a per-CPU scratch area (array map indexed by CPU) and copied into the
  *    ring buffer with bpf_ringbuf_output(BPF_RB_NO_WAKEUP): userspace polls without blocking.
  *    Failed reservations are counted in `stats[STAT_DROPS]` (per-CPU).
@@ -526,59 +531,105 @@ static __always_inline __u32 clone_flags_to_ppm(__u64 f) {
 }
 
 /*
+ * Path building. Components are collected leaf-first into a pointer array in the scratch slack
+ * (names[], count in e->n), then written root-first as "/a/b". The loops run through bpf_loop()
+ * so the verifier checks each body once instead of once per iteration (load time).
+ */
+struct comp_ctx {
+	struct ev *e;
+	__u32 start; /* e->pos where the parameter began */
+	__u32 limit; /* max parameter bytes */
+};
+
+/* bpf_loop body: write "/" + names[n - 1 - i]; stops at n or when the limit is near. */
+static long write_comp_cb(__u64 i, void *ctx) {
+	struct comp_ctx *c = ctx;
+	struct ev *e = c->e;
+	__u64 *names = (__u64 *)&e->d[SCR_NAMES_OFF];
+	__u32 n = e->n;
+	if(i >= n)
+		return 1;
+	if(e->pos + 260 > EVT_MAX || e->pos - c->start > c->limit - 260)
+		return 1;
+	e->d[e->pos & EVT_MASK] = '/';
+	e->pos++;
+	long r = bpf_probe_read_kernel_str(&e->d[e->pos & EVT_MASK], 256, (const void *)names[(n - 1 - i) & 63]);
+	if(r > 1)
+		e->pos += r - 1;
+	return 0;
+}
+
+/* Write the e->n collected components as "/a/b" ("/" when none), without the NUL. */
+static __always_inline void write_components(struct ev *e, __u32 start, __u32 limit) {
+	if(e->n == 0) {
+		e->d[e->pos & EVT_MASK] = '/';
+		e->pos++;
+		return;
+	}
+	struct comp_ctx c = {.e = e, .start = start, .limit = limit};
+	bpf_loop(MAX_COMPONENTS, write_comp_cb, &c, 0);
+}
+
+struct dwalk_ctx {
+	struct ev *e;
+	struct dentry *de;
+	struct mount *mnt;
+	struct dentry *root_de;
+	struct vfsmount *root_vm;
+};
+
+/* bpf_loop body: one step of the d_parent / mount walk (fs/d_path.c prepend_path). */
+static long dwalk_cb(__u64 i, void *ctx) {
+	struct dwalk_ctx *c = ctx;
+	struct ev *e = c->e;
+	struct dentry *de = c->de;
+	struct mount *mnt = c->mnt;
+	if(de == c->root_de && (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt)) == c->root_vm)
+		return 1;
+	struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	if(de == mnt_root) {
+		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
+		if(!mp || mp == mnt)
+			return 1;
+		c->de = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = mp;
+		return 0;
+	}
+	struct dentry *parent = BPF_CORE_READ(de, d_parent);
+	if(!parent || parent == de)
+		return 1;
+	__u32 n = e->n;
+	if(n >= MAX_COMPONENTS)
+		return 1;
+	__u64 *names = (__u64 *)&e->d[SCR_NAMES_OFF];
+	names[n & 63] = (__u64)BPF_CORE_READ(de, d_name.name);
+	e->n = n + 1;
+	c->de = parent;
+	return 0;
+}
+
+/*
  * Absolute path of (dentry, vfsmount), walking d_parent and crossing mounts through
- * mnt_parent/mnt_mountpoint (fs/d_path.c prepend_path, bounded to MAX_COMPONENTS).
- * Written as "/a/b\0" ("/" for the root). Stops at the task's root when `root` is given.
+ * mnt_parent/mnt_mountpoint (bounded to MAX_COMPONENTS components). Written as "/a/b\0"
+ * ("/" for the root). Stops at the task's root (root_de, root_vm) when given.
  */
 static __always_inline void push_dpath(struct ev *e, struct dentry *de, struct vfsmount *vm,
                                        struct dentry *root_de, struct vfsmount *root_vm) {
-	__u64 *names = (__u64 *)&e->d[SCR_NAMES_OFF];
-	struct mount *mnt = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
 	e->n = 0;
 	if(!de || !vm) {
 		push_empty(e);
 		return;
 	}
-	for(int i = 0; i < MAX_COMPONENTS + 8; i++) {
-		if(de == root_de && (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt)) == root_vm)
-			break;
-		struct dentry *mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		if(de == mnt_root) {
-			struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-			if(!mp || mp == mnt)
-				break;
-			de = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mp;
-			continue;
-		}
-		struct dentry *parent = BPF_CORE_READ(de, d_parent);
-		if(!parent || parent == de)
-			break;
-		__u32 n = e->n;
-		if(n >= MAX_COMPONENTS)
-			break;
-		names[n & 63] = (__u64)BPF_CORE_READ(de, d_name.name);
-		e->n = n + 1;
-		de = parent;
-	}
+	struct dwalk_ctx w = {
+		.e = e,
+		.de = de,
+		.mnt = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt)),
+		.root_de = root_de,
+		.root_vm = root_vm,
+	};
+	bpf_loop(MAX_COMPONENTS + 8, dwalk_cb, &w, 0);
 	__u32 start = e->pos;
-	__u32 n = e->n;
-	if(n == 0) {
-		e->d[e->pos & EVT_MASK] = '/';
-		e->pos++;
-	}
-	for(int i = 0; i < MAX_COMPONENTS; i++) {
-		if(i >= n)
-			break;
-		if(e->pos + 260 > EVT_MAX || e->pos - start > MAX_PATH_READ - 260)
-			break;
-		e->d[e->pos & EVT_MASK] = '/';
-		e->pos++;
-		long r = bpf_probe_read_kernel_str(&e->d[e->pos & EVT_MASK], 256,
-		                                   (const void *)names[(n - 1 - i) & 63]);
-		if(r > 1)
-			e->pos += r - 1;
-	}
+	write_components(e, start, MAX_PATH_READ);
 	e->d[e->pos & EVT_MASK] = 0;
 	e->pos++;
 	ev_plen(e, e->pos - start);
@@ -608,9 +659,31 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn) {
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
+struct kwalk_ctx {
+	struct ev *e;
+	struct kernfs_node *kn;
+};
+
+/* bpf_loop body: collect kernfs node names up to (not including) the hierarchy root. */
+static long kwalk_cb(__u64 i, void *ctx) {
+	struct kwalk_ctx *c = ctx;
+	struct ev *e = c->e;
+	struct kernfs_node *kn = c->kn;
+	struct kernfs_node *p = kn_parent(kn);
+	if(!p)
+		return 1;
+	__u32 n = e->n;
+	if(n >= MAX_CG_DEPTH)
+		return 1;
+	__u64 *names = (__u64 *)&e->d[SCR_NAMES_OFF];
+	names[n & 63] = (__u64)BPF_CORE_READ(kn, name);
+	e->n = n + 1;
+	c->kn = p;
+	return 0;
+}
+
 /* cgroups as "subsys=/path\0" items, one per attached controller (libs: ss->name + kernfs path). */
 static __always_inline void push_cgroups(struct ev *e, struct task_struct *t) {
-	__u64 *names = (__u64 *)&e->d[SCR_NAMES_OFF];
 	__u32 start = e->pos;
 	struct css_set *cs = BPF_CORE_READ(t, cgroups);
 	if(!cs) {
@@ -626,41 +699,18 @@ static __always_inline void push_cgroups(struct ev *e, struct task_struct *t) {
 		struct kernfs_node *kn = BPF_CORE_READ(css, cgroup, kn);
 		if(!ssname || !kn)
 			continue;
-		e->n = 0;
-		for(int i = 0; i < MAX_CG_DEPTH; i++) {
-			struct kernfs_node *p = kn_parent(kn);
-			if(!p)
-				break;
-			__u32 k = e->n;
-			names[k & 63] = (__u64)BPF_CORE_READ(kn, name);
-			e->n = k + 1;
-			kn = p;
-		}
-		__u32 n = e->n;
-		if(e->pos + 40 > EVT_MAX)
+		if(e->pos + 300 > EVT_MAX || e->pos - start > 8000)
 			break;
+		e->n = 0;
+		struct kwalk_ctx w = {.e = e, .kn = kn};
+		bpf_loop(MAX_CG_DEPTH, kwalk_cb, &w, 0);
 		long r = bpf_probe_read_kernel_str(&e->d[e->pos & EVT_MASK], 32, ssname);
 		if(r <= 1)
 			continue;
 		e->pos += r - 1;
 		e->d[e->pos & EVT_MASK] = '=';
 		e->pos++;
-		if(n == 0) {
-			e->d[e->pos & EVT_MASK] = '/';
-			e->pos++;
-		}
-		for(int i = 0; i < MAX_CG_DEPTH; i++) {
-			if(i >= n)
-				break;
-			if(e->pos + 260 > EVT_MAX || e->pos - start > 8000)
-				break;
-			e->d[e->pos & EVT_MASK] = '/';
-			e->pos++;
-			r = bpf_probe_read_kernel_str(&e->d[e->pos & EVT_MASK], 256,
-			                              (const void *)names[(n - 1 - i) & 63]);
-			if(r > 1)
-				e->pos += r - 1;
-		}
+		write_components(e, start, 8192);
 		e->d[e->pos & EVT_MASK] = 0;
 		e->pos++;
 	}
@@ -710,6 +760,25 @@ static __always_inline bool exe_writable(struct task_struct *t, struct inode *in
 	return false;
 }
 
+#define L_OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * overlayfs layer of a file: 0 not on overlayfs, 1 upper (written in the container), 2 lower
+ * (from the image). As libs: struct ovl_inode keeps `__upperdentry` right after its vfs inode.
+ */
+static __always_inline __u32 overlay_layer(struct file *f) {
+	if(!f)
+		return 0;
+	struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
+	if(!de || BPF_CORE_READ(de, d_sb, s_magic) != L_OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	char *vi = (char *)BPF_CORE_READ(de, d_inode);
+	struct dentry *up = NULL;
+	if(!vi || bpf_probe_read_kernel(&up, sizeof(up), vi + bpf_core_type_size(struct inode)) < 0 || !up)
+		return 2;
+	return BPF_CORE_READ(up, d_inode, i_ino) != 0 ? 1 : 2;
+}
+
 static __always_inline bool file_is_memfd(struct file *f) {
 	struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
 	if(!de || BPF_CORE_READ(de, d_parent) != de)
@@ -757,6 +826,32 @@ static __always_inline void push_env_mm(struct ev *e, struct mm_struct *mm) {
 	push_ubuf(e, (const void *)es, ee - es, ENV_MAX);
 }
 
+struct argv_ctx {
+	struct ev *e;
+	const char *const *argv;
+	__u32 start;
+	__u32 budget;
+	__u32 first;
+};
+
+/* bpf_loop body: append argv[i] ("item\0") while it fits the budget. */
+static long argv_cb(__u64 i, void *ctx) {
+	struct argv_ctx *c = ctx;
+	struct ev *e = c->e;
+	if(i < c->first)
+		return 0;
+	const char *p = NULL;
+	if(bpf_probe_read_user(&p, sizeof(p), &c->argv[i]) < 0 || !p)
+		return 1;
+	if(e->pos - c->start > c->budget - 1024 || e->pos + 1024 > EVT_MAX)
+		return 1;
+	long r = bpf_probe_read_user_str(&e->d[e->pos & EVT_MASK], 1024, p);
+	if(r <= 0)
+		return 1;
+	e->pos += r;
+	return 0;
+}
+
 /* A user `char *argv[]` from index `first` as "a\0b\0" (execve failure path; libs does the same). */
 static __always_inline void push_argv_user(struct ev *e, const char *const *argv, int first, __u32 budget) {
 	__u32 start = e->pos;
@@ -764,19 +859,8 @@ static __always_inline void push_argv_user(struct ev *e, const char *const *argv
 		push_empty(e);
 		return;
 	}
-	for(int i = 0; i < MAX_ARGV; i++) {
-		if(i < first)
-			continue;
-		const char *p = NULL;
-		if(bpf_probe_read_user(&p, sizeof(p), &argv[i]) < 0 || !p)
-			break;
-		if(e->pos - start > budget - 1024 || e->pos + 1024 > EVT_MAX)
-			break;
-		long r = bpf_probe_read_user_str(&e->d[e->pos & EVT_MASK], 1024, p);
-		if(r <= 0)
-			break;
-		e->pos += r;
-	}
+	struct argv_ctx c = {.e = e, .argv = argv, .start = start, .budget = budget, .first = first};
+	bpf_loop(MAX_ARGV, argv_cb, &c, 0);
 	ev_plen(e, e->pos - start);
 }
 
@@ -842,6 +926,11 @@ static __always_inline void emit_exec(struct task_struct *t, __u16 type, long re
 		flags |= PPM_EXE_WRITABLE;
 	if(exe && file_is_memfd(exe))
 		flags |= PPM_EXE_FROM_MEMFD;
+	__u32 ol = overlay_layer(exe);
+	if(ol == 1)
+		flags |= PPM_EXE_UPPER_LAYER;
+	else if(ol == 2)
+		flags |= PPM_EXE_LOWER_LAYER;
 	push_u32(e, flags);
 	push_u64(e, BPF_CORE_READ(t, cred, cap_inheritable.val));
 	push_u64(e, BPF_CORE_READ(t, cred, cap_permitted.val));
@@ -938,6 +1027,10 @@ int BPF_PROG(fts_sys_exit, struct pt_regs *regs, long ret) {
 	__u32 nr = (__u32)regs->orig_ax;
 	if(nr >= SYSCALL_TABLE || !selected(nr))
 		return 0;
+	/* 32-bit (ia32) syscalls use another numbering: not supported, dropped (TS_COMPAT = 0x2). */
+	struct task_struct *t = bpf_get_current_task_btf();
+	if(t->thread_info.status & 0x2)
+		return 0;
 	bpf_tail_call(ctx, &sx_table, nr);
 	return 0;
 }
@@ -1016,21 +1109,33 @@ int BPF_PROG(fts_exit, struct task_struct *p) {
 
 #define ARG(i) sc_arg(regs, i)
 
-/* fd-based dev/ino of an opened file; also returns FMODE_CREATED. */
-static __always_inline void fd_dev_ino(__s64 fd, __u32 *dev, __u64 *ino, bool *created) {
+#define PPM_FD_UPPER_LAYER (1 << 15)
+#define PPM_FD_LOWER_LAYER (1 << 16)
+
+/*
+ * dev/ino of the file behind an fd, and extra PPM_O_* bits for the open flags: PPM_O_F_CREATED
+ * (FMODE_CREATED: O_CREAT created the file) and PPM_FD_UPPER_LAYER/PPM_FD_LOWER_LAYER (overlayfs).
+ */
+static __always_inline void fd_dev_ino(__s64 fd, __u32 *dev, __u64 *ino, __u32 *extra) {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct file *f = task_fd_file(t, fd);
 	*dev = 0;
 	*ino = 0;
-	*created = false;
+	*extra = 0;
 	if(!f)
 		return;
-	struct inode *i = f->f_inode;
+	struct inode *i = BPF_CORE_READ(f, f_inode);
 	if(!i)
 		return;
-	*ino = i->i_ino;
-	*dev = encode_dev(i->i_sb->s_dev);
-	*created = (f->f_mode & L_FMODE_CREATED) != 0;
+	*ino = BPF_CORE_READ(i, i_ino);
+	*dev = encode_dev(BPF_CORE_READ(i, i_sb, s_dev));
+	__u32 x = (BPF_CORE_READ(f, f_mode) & L_FMODE_CREATED) ? PPM_O_F_CREATED : 0;
+	__u32 ol = overlay_layer(f);
+	if(ol == 1)
+		x |= PPM_FD_UPPER_LAYER;
+	else if(ol == 2)
+		x |= PPM_FD_LOWER_LAYER;
+	*extra = x;
 }
 
 /* execve/execveat failures (x86-64 59/322; one program for both, the type comes from orig_ax). */
@@ -1077,11 +1182,11 @@ SX(open) {
 		return 0;
 	__u32 fl = ARG(1), mode = ARG(2), dev;
 	__u64 ino;
-	bool created;
-	fd_dev_ino(ret, &dev, &ino, &created);
+	__u32 extra;
+	fd_dev_ino(ret, &dev, &ino, &extra);
 	push_s64(e, ret);
 	push_ustr(e, (void *)ARG(0), MAX_PATH_READ);
-	push_u32(e, open_flags_to_ppm(fl) | (created ? PPM_O_F_CREATED : 0));
+	push_u32(e, open_flags_to_ppm(fl) | extra);
 	push_u32(e, open_mode_to_ppm(fl, mode));
 	push_u32(e, dev);
 	push_u64(e, ino);
@@ -1096,12 +1201,12 @@ SX(openat) {
 		return 0;
 	__u32 fl = ARG(2), mode = ARG(3), dev;
 	__u64 ino;
-	bool created;
-	fd_dev_ino(ret, &dev, &ino, &created);
+	__u32 extra;
+	fd_dev_ino(ret, &dev, &ino, &extra);
 	push_s64(e, ret);
 	push_s64(e, (__s32)ARG(0));
 	push_ustr(e, (void *)ARG(1), MAX_PATH_READ);
-	push_u32(e, open_flags_to_ppm(fl) | (created ? PPM_O_F_CREATED : 0));
+	push_u32(e, open_flags_to_ppm(fl) | extra);
 	push_u32(e, open_mode_to_ppm(fl, mode));
 	push_u32(e, dev);
 	push_u64(e, ino);
@@ -1120,12 +1225,12 @@ SX(openat2) {
 	bpf_probe_read_user(&how, sizeof(how), (void *)ARG(2));
 	__u32 dev;
 	__u64 ino;
-	bool created;
-	fd_dev_ino(ret, &dev, &ino, &created);
+	__u32 extra;
+	fd_dev_ino(ret, &dev, &ino, &extra);
 	push_s64(e, ret);
 	push_s64(e, (__s32)ARG(0));
 	push_ustr(e, (void *)ARG(1), MAX_PATH_READ);
-	push_u32(e, open_flags_to_ppm(how.flags) | (created ? PPM_O_F_CREATED : 0));
+	push_u32(e, open_flags_to_ppm(how.flags) | extra);
 	push_u32(e, open_mode_to_ppm(how.flags, how.mode));
 	/* PPM_RESOLVE_* (openat2_flags): BENEATH 1, IN_ROOT 2, NO_MAGICLINKS 4, NO_SYMLINKS 8, NO_XDEV 16, CACHED 32 */
 	__u32 rs = 0;
@@ -1149,14 +1254,15 @@ SX(creat) {
 		return 0;
 	__u32 dev;
 	__u64 ino;
-	bool created;
-	fd_dev_ino(ret, &dev, &ino, &created);
+	__u32 extra;
+	fd_dev_ino(ret, &dev, &ino, &extra);
 	push_s64(e, ret);
 	push_ustr(e, (void *)ARG(0), MAX_PATH_READ);
 	push_u32(e, open_mode_to_ppm(L_O_CREAT, ARG(1)));
 	push_u32(e, dev);
 	push_u64(e, ino);
-	push_u16(e, 0);
+	/* creat_flags: PPM_FD_UPPER_LAYER_CREAT (1), PPM_FD_LOWER_LAYER_CREAT (2) */
+	push_u16(e, (extra & PPM_FD_UPPER_LAYER) ? 1 : (extra & PPM_FD_LOWER_LAYER) ? 2 : 0);
 	ev_submit(e, cur_tid());
 	return 0;
 }

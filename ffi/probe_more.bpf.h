@@ -442,8 +442,8 @@ static __always_inline int emit_pipe(__u16 type, struct pt_regs *regs, long ret,
 		bpf_probe_read_user(fds, sizeof(fds), (void *)ARG(0));
 	__u32 dev;
 	__u64 ino;
-	bool created;
-	fd_dev_ino(ret == 0 ? fds[0] : -1, &dev, &ino, &created);
+	__u32 extra;
+	fd_dev_ino(ret == 0 ? fds[0] : -1, &dev, &ino, &extra);
 	push_s64(e, ret);
 	push_s64(e, fds[0]);
 	push_s64(e, fds[1]);
@@ -808,6 +808,441 @@ SX(prctl) {
 		}
 		push_s64(e, v);
 	}
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Receives, more fd creators, process groups, signals, limits, ownership                          */
+/* ---------------------------------------------------------------------------------------------- */
+
+#define PPME_SOCKET_RECVFROM_X 35
+#define PPME_SOCKET_SHUTDOWN_X 37
+#define PPME_SOCKET_SOCKETPAIR_X 43
+#define PPME_SOCKET_RECVMSG_X 53
+#define PPME_SYSCALL_EVENTFD_X 63
+#define PPME_SYSCALL_GETCWD_X 93
+#define PPME_SYSCALL_SIGNALFD_X 127
+#define PPME_SYSCALL_KILL_X 129
+#define PPME_SYSCALL_TGKILL_X 133
+#define PPME_SYSCALL_TIMERFD_CREATE_X 137
+#define PPME_SYSCALL_INOTIFY_INIT_X 139
+#define PPME_SYSCALL_SETRLIMIT_X 143
+#define PPME_SYSCALL_PRLIMIT_X 145
+#define PPME_SYSCALL_SETSID_X 275
+#define PPME_SYSCALL_SETPGID_X 295
+#define PPME_SYSCALL_OPEN_BY_HANDLE_AT_X 337
+#define PPME_SYSCALL_EPOLL_CREATE_X 375
+#define PPME_SYSCALL_EPOLL_CREATE1_X 377
+#define PPME_SYSCALL_CHOWN_X 379
+#define PPME_SYSCALL_LCHOWN_X 381
+#define PPME_SYSCALL_FCHOWN_X 383
+#define PPME_SYSCALL_FCHOWNAT_X 385
+#define PPME_SYSCALL_INOTIFY_INIT1_X 395
+#define PPME_SYSCALL_EVENTFD2_X 397
+#define PPME_SYSCALL_SIGNALFD4_X 399
+#define PPME_SYSCALL_PIDFD_GETFD_X 407
+#define PPME_SYSCALL_PIDFD_OPEN_X 409
+#define PPME_SYSCALL_CLOSE_RANGE_X 451
+
+/* O_CLOEXEC/O_NONBLOCK (EFD_*, SFD_*, IN_* share these values) -> PPM_O_* */
+static __always_inline __u32 cloexec_nonblock_to_ppm(__u32 f) {
+	__u32 r = 0;
+	if(f & L_O_CLOEXEC) r |= PPM_O_CLOEXEC;
+	if(f & L_O_NONBLOCK) r |= PPM_O_NONBLOCK;
+	return r;
+}
+
+/* recvfrom X: res, data (snaplen), tuple (source = peer), fd, size */
+SX(recvfrom) {
+	struct ev *e = ev_start(PPME_SOCKET_RECVFROM_X, 5);
+	if(!e)
+		return 0;
+	__s64 fd = (__s32)ARG(0);
+	push_s64(e, ret);
+	push_ubuf(e, (void *)ARG(1), ret > 0 ? (ret > SNAPLEN ? SNAPLEN : ret) : 0, 128);
+	if(ret >= 0)
+		push_sock_tuple(e, fd, false, NULL, 0);
+	else
+		push_empty(e);
+	push_s64(e, fd);
+	push_u32(e, (__u32)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* recvmsg X: res, size, data (first iovec, snaplen), tuple (source = peer), msgcontrol (empty), fd */
+SX(recvmsg) {
+	struct ev *e = ev_start(PPME_SOCKET_RECVMSG_X, 6);
+	if(!e)
+		return 0;
+	__s64 fd = (__s32)ARG(0);
+	struct user_msghdr mh = {};
+	bpf_probe_read_user(&mh, sizeof(mh), (void *)ARG(1));
+	struct iovec iov0 = {};
+	if(mh.msg_iov)
+		bpf_probe_read_user(&iov0, sizeof(iov0), mh.msg_iov);
+	push_s64(e, ret);
+	push_u32(e, ret > 0 ? (__u32)ret : 0);
+	__u64 n = ret > 0 ? ret : 0;
+	if(n > iov0.iov_len)
+		n = iov0.iov_len;
+	if(n > SNAPLEN)
+		n = SNAPLEN;
+	push_ubuf(e, iov0.iov_base, n, 128);
+	if(ret >= 0)
+		push_sock_tuple(e, fd, false, NULL, 0);
+	else
+		push_empty(e);
+	push_empty(e);
+	push_s64(e, fd);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* shutdown X: res, fd, how (PPM_SHUT_* equal SHUT_*) */
+SX(shutdown) {
+	struct ev *e = ev_start(PPME_SOCKET_SHUTDOWN_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	__u32 how = ARG(1);
+	push_u8(e, how <= 2 ? how : 0xff);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* socketpair X: res, fd1, fd2, source, peer, domain, type, proto */
+SX(socketpair) {
+	struct ev *e = ev_start(PPME_SOCKET_SOCKETPAIR_X, 8);
+	if(!e)
+		return 0;
+	__s32 fds[2] = {-1, -1};
+	if(ret == 0)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)ARG(3));
+	struct sock *sk = ret == 0 ? fd_sock(fds[0]) : NULL;
+	struct sock *peer = sk ? BPF_CORE_READ((struct unix_sock *)sk, peer) : NULL;
+	push_s64(e, ret);
+	push_s64(e, fds[0]);
+	push_s64(e, fds[1]);
+	push_u64(e, (__u64)sk);
+	push_u64(e, (__u64)peer);
+	push_u32(e, (__u32)ARG(0));
+	push_u32(e, (__u32)ARG(1));
+	push_u32(e, (__u32)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* (fd, flags16): inotify_init1 X */
+SX(inotify_init1) {
+	struct ev *e = ev_start(PPME_SYSCALL_INOTIFY_INIT1_X, 2);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u16(e, cloexec_nonblock_to_ppm(ARG(0)));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* inotify_init X: res, flags (u8, 0) */
+SX(inotify_init) {
+	struct ev *e = ev_start(PPME_SYSCALL_INOTIFY_INIT_X, 2);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u8(e, 0);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* eventfd2 X: res, flags, initval */
+SX(eventfd2) {
+	struct ev *e = ev_start(PPME_SYSCALL_EVENTFD2_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u16(e, cloexec_nonblock_to_ppm(ARG(1)));
+	push_u64(e, (__u32)ARG(0));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* eventfd X: res, initval, flags (0) */
+SX(eventfd) {
+	struct ev *e = ev_start(PPME_SYSCALL_EVENTFD_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u64(e, (__u32)ARG(0));
+	push_u32(e, 0);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* signalfd4 X: res, flags, fd, mask */
+SX(signalfd4) {
+	struct ev *e = ev_start(PPME_SYSCALL_SIGNALFD4_X, 4);
+	if(!e)
+		return 0;
+	__u32 mask = 0;
+	bpf_probe_read_user(&mask, sizeof(mask), (void *)ARG(1));
+	push_s64(e, ret);
+	push_u16(e, cloexec_nonblock_to_ppm(ARG(3)));
+	push_s64(e, (__s32)ARG(0));
+	push_u32(e, mask);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* signalfd X: res, fd, mask, flags (0) */
+SX(signalfd) {
+	struct ev *e = ev_start(PPME_SYSCALL_SIGNALFD_X, 4);
+	if(!e)
+		return 0;
+	__u32 mask = 0;
+	bpf_probe_read_user(&mask, sizeof(mask), (void *)ARG(1));
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_u32(e, mask);
+	push_u8(e, 0);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* timerfd_create X: res, clockid, flags (both u8, as libs) */
+SX(timerfd_create) {
+	struct ev *e = ev_start(PPME_SYSCALL_TIMERFD_CREATE_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u8(e, (__u8)ARG(0));
+	push_u8(e, (__u8)ARG(1));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* epoll_create X: res, size */
+SX(epoll_create) {
+	struct ev *e = ev_start(PPME_SYSCALL_EPOLL_CREATE_X, 2);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u32(e, (__u32)ARG(0));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* epoll_create1 X: res, flags (EPOLL_CLOEXEC -> PPM_EPOLL_CLOEXEC) */
+SX(epoll_create1) {
+	struct ev *e = ev_start(PPME_SYSCALL_EPOLL_CREATE1_X, 2);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u32(e, ((__u32)ARG(0) & L_O_CLOEXEC) ? 1 : 0);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* pidfd_open X: fd, pid, flags (PIDFD_NONBLOCK == O_NONBLOCK -> PPM_PIDFD_NONBLOCK) */
+SX(pidfd_open) {
+	struct ev *e = ev_start(PPME_SYSCALL_PIDFD_OPEN_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_u32(e, ((__u32)ARG(1) & L_O_NONBLOCK) ? 1 : 0);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* pidfd_getfd X: fd, pid_fd, target_fd, flags */
+SX(pidfd_getfd) {
+	struct ev *e = ev_start(PPME_SYSCALL_PIDFD_GETFD_X, 4);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_s64(e, (__s32)ARG(1));
+	push_u32(e, (__u32)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* close_range X: res, first, last, flags (PPM_CLOSE_RANGE_* equal the Linux values) */
+SX(close_range) {
+	struct ev *e = ev_start(PPME_SYSCALL_CLOSE_RANGE_X, 4);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_u32(e, (__u32)ARG(0));
+	push_u32(e, (__u32)ARG(1));
+	push_u32(e, (__u32)ARG(2) & 6);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* getcwd X: res, path (the user buffer, valid when res > 0) */
+SX(getcwd) {
+	struct ev *e = ev_start(PPME_SYSCALL_GETCWD_X, 2);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_ustr(e, ret > 0 ? (void *)ARG(0) : NULL, MAX_PATH_READ);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* setsid X: res */
+SX(setsid) {
+	struct ev *e = ev_start(PPME_SYSCALL_SETSID_X, 1);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* setpgid X: res, pid, pgid */
+SX(setpgid) {
+	struct ev *e = ev_start(PPME_SYSCALL_SETPGID_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_s64(e, (__s32)ARG(1));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* kill X: res, pid, sig */
+SX(kill) {
+	struct ev *e = ev_start(PPME_SYSCALL_KILL_X, 3);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_u8(e, (__u8)ARG(1));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* tgkill X: res, pid, tid, sig */
+SX(tgkill) {
+	struct ev *e = ev_start(PPME_SYSCALL_TGKILL_X, 4);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_s64(e, (__s32)ARG(1));
+	push_u8(e, (__u8)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* setrlimit X: res, cur, max, resource (PPM_RLIMIT_* equal RLIMIT_*) */
+SX(setrlimit) {
+	struct ev *e = ev_start(PPME_SYSCALL_SETRLIMIT_X, 4);
+	if(!e)
+		return 0;
+	__s64 lim[2] = {-1, -1};
+	bpf_probe_read_user(lim, sizeof(lim), (void *)ARG(1));
+	__u32 res = ARG(0);
+	push_s64(e, ret);
+	push_s64(e, lim[0]);
+	push_s64(e, lim[1]);
+	push_u8(e, res <= 15 ? res : 255);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* prlimit64 X: res, newcur, newmax, oldcur, oldmax, pid, resource */
+SX(prlimit) {
+	struct ev *e = ev_start(PPME_SYSCALL_PRLIMIT_X, 7);
+	if(!e)
+		return 0;
+	__s64 nl[2] = {-1, -1}, ol[2] = {-1, -1};
+	if(ARG(2))
+		bpf_probe_read_user(nl, sizeof(nl), (void *)ARG(2));
+	if(ret == 0 && ARG(3))
+		bpf_probe_read_user(ol, sizeof(ol), (void *)ARG(3));
+	__u32 res = ARG(1);
+	push_s64(e, ret);
+	push_s64(e, nl[0]);
+	push_s64(e, nl[1]);
+	push_s64(e, ol[0]);
+	push_s64(e, ol[1]);
+	push_s64(e, (__s32)ARG(0));
+	push_u8(e, res <= 15 ? res : 255);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* chown/lchown X: res, path, uid, gid */
+static __always_inline int emit_chown(__u16 type, struct pt_regs *regs, long ret) {
+	struct ev *e = ev_start(type, 4);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_ustr(e, (void *)ARG(0), MAX_PATH_READ);
+	push_u32(e, (__u32)ARG(1));
+	push_u32(e, (__u32)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+SX(chown) {
+	return emit_chown(PPME_SYSCALL_CHOWN_X, regs, ret);
+}
+
+SX(lchown) {
+	return emit_chown(PPME_SYSCALL_LCHOWN_X, regs, ret);
+}
+
+/* fchown X: res, fd, uid, gid */
+SX(fchown) {
+	struct ev *e = ev_start(PPME_SYSCALL_FCHOWN_X, 4);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_u32(e, (__u32)ARG(1));
+	push_u32(e, (__u32)ARG(2));
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* fchownat X: res, dirfd, pathname, uid, gid, flags (AT_SYMLINK_NOFOLLOW/AT_EMPTY_PATH as Linux) */
+SX(fchownat) {
+	struct ev *e = ev_start(PPME_SYSCALL_FCHOWNAT_X, 6);
+	if(!e)
+		return 0;
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_ustr(e, (void *)ARG(1), MAX_PATH_READ);
+	push_u32(e, (__u32)ARG(2));
+	push_u32(e, (__u32)ARG(3));
+	push_u32(e, (__u32)ARG(4) & 0x1100);
+	ev_submit(e, cur_tid());
+	return 0;
+}
+
+/* open_by_handle_at X: fd, mountfd, flags, path (of the opened file), dev, ino */
+SX(open_by_handle_at) {
+	struct ev *e = ev_start(PPME_SYSCALL_OPEN_BY_HANDLE_AT_X, 6);
+	if(!e)
+		return 0;
+	__u32 fl = ARG(2), dev;
+	__u64 ino;
+	__u32 extra;
+	fd_dev_ino(ret, &dev, &ino, &extra);
+	push_s64(e, ret);
+	push_s64(e, (__s32)ARG(0));
+	push_u32(e, open_flags_to_ppm(fl));
+	push_file_path(e, ret >= 0 ? task_fd_file(bpf_get_current_task_btf(), ret) : NULL);
+	push_u32(e, dev);
+	push_u64(e, ino);
 	ev_submit(e, cur_tid());
 	return 0;
 }

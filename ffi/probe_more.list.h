@@ -8,4 +8,10 @@
 	X(175, init_module) X(258, mkdirat) X(263, unlinkat) X(264, renameat) X(265, linkat)         \
 	X(266, symlinkat) X(268, fchmodat) X(272, unshare) X(288, accept4) X(292, dup3)              \
 	X(293, pipe2) X(308, setns) X(313, finit_module) X(316, renameat2) X(319, memfd_create)      \
-	X(321, bpf) X(323, userfaultfd)
+	X(321, bpf) X(323, userfaultfd) X(45, recvfrom) X(47, recvmsg) X(48, shutdown)              \
+	X(53, socketpair) X(62, kill) X(79, getcwd) X(92, chown) X(93, fchown) X(94, lchown)          \
+	X(109, setpgid) X(112, setsid) X(160, setrlimit) X(213, epoll_create) X(234, tgkill)          \
+	X(253, inotify_init) X(260, fchownat) X(282, signalfd) X(283, timerfd_create)                 \
+	X(284, eventfd) X(289, signalfd4) X(290, eventfd2) X(291, epoll_create1)                      \
+	X(294, inotify_init1) X(302, prlimit) X(304, open_by_handle_at) X(434, pidfd_open)            \
+	X(436, close_range) X(438, pidfd_getfd)

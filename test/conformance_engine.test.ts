@@ -257,7 +257,7 @@ describe("falco engine unit tests (rule loader)", () => {
       `conformance_engine: ${outOfScope.length} out of scope (no YAML content; they exercise Falco's C++ API only): ${outOfScope.join(", ")}`,
     );
     console.log(
-      "conformance_engine: note: test_enable_rule.cpp enable_rule_name/_tags/enable_disabled_rule_by_tag/_name_exact/_name_wildcard are ported onto our Ruleset API in test/loader.test.ts; enable_rule_id (ruleset ids), alt loader, resolver-class, utils and add_source tests have no counterpart in our API",
+      "conformance_engine: note: ported onto our API in test/loader.test.ts: test_enable_rule.cpp (all but enable_rule_id, which tests ruleset ids we do not have), test_filter_macro_resolver.cpp, test_filter_warning_resolver.cpp; no counterpart in our API: alt loader, filter_details_resolver, test_rulesets (C++ ruleset factory), falco_utils, add_source, plugin requirements C++ API (covered by loader.test.ts versions tests)",
     );
     expect(inScope.length).toBe(101);
   });

@@ -7,7 +7,7 @@ import { encodeEvent, encodeSockTuple, type ParamValue } from "../src/events/enc
 import { FLAG_TABLES, PPM_O, capsToString, renderFlags, renderMode } from "../src/events/flags.ts";
 import { formatG, paramText, renderArgs, sockaddrText, socktupleText } from "../src/events/render.ts";
 import { FdType, type FdInfo, type ThreadInfo } from "../src/state/types.ts";
-import type { ContainerInfo, FieldContext } from "../src/fields/context.ts";
+import { type ContainerInfo, type FieldContext, localAddressCheck, parseIpv6 } from "../src/fields/context.ts";
 import { createRegistry } from "../src/fields/index.ts";
 import { FieldError } from "../src/fields/registry.ts";
 
@@ -208,6 +208,21 @@ describe("parameter rendering (evt.arg / evt.args)", () => {
     expect(x("evt.arg.pid", k)).toBe("bash");
     expect(x("evt.arg.sig", k)).toBe("SIGKILL");
     expect(renderArgs(k, ctx)).toBe("pid=100(bash) sig=9(SIGKILL)");
+  });
+  it("matches libsinsp's own unit-test expectations (filterchecks/evt.cpp, evt/rawarg.cpp)", () => {
+    const load = FLAG_TABLES.bpf_commands!.find(([n]) => n === "BPF_PROG_LOAD")![1];
+    expect(x("evt.arg.cmd", mkEvent(PPME.SYSCALL_BPF_2_X, [1, load], { t: cat }))).toBe("BPF_PROG_LOAD");
+    const ep = mkEvent(PPME.SYSCALL_EPOLL_CREATE_X, [0, -22], { t: cat });
+    expect(x("evt.rawarg.size", ep)).toBe(-22);
+    const tf = mkEvent(PPME.SYSCALL_TIMERFD_CREATE_X, [0, 255, 255], { t: cat });
+    expect(x("evt.rawarg.flags", tf)).toBe(255);
+    expect(reg.bind("evt.rawarg.flags", undefined).print).toBe("HEX");
+    const ev = openEv();
+    expect(x("evt.count", ev)).toBe(1);
+    expect(x("evt.count.exit", ev)).toBe(1);
+    expect(x("evt.count.error", ev)).toBe(0);
+    expect(x("evt.count.procinfo", ev)).toBe(0);
+    expect(x("evt.count.threadinfo", ev)).toBe(0);
   });
   it("aliases evt.arg.source/target to mount's dev/dir", () => {
     const ev = mkEvent(PPME.SYSCALL_MOUNT_X, [0, "/proc", "/mnt/p", "proc", 0], { t: cat });
@@ -410,7 +425,7 @@ describe("fd fields", () => {
     expect(x("fd.typechar", ev)).toBe("f");
     expect(x("fd.num", ev)).toBe(3);
     expect(x("fd.uid", ev)).toBe("2003");
-    expect(x("fd.containername", ev)).toBe("host:/etc/passwd");
+    expect(x("fd.containername", ev)).toBe(":/etc/passwd"); // the plugin keeps "" as the host thread's container id
     expect(x("fd.types", ev)).toEqual(["file"]);
     expect(x("fd.types", ev, "3")).toEqual(["file"]);
     expect(x("fd.ip", ev)).toEqual([]);
@@ -462,6 +477,33 @@ describe("fd fields", () => {
     expect(x("evt.arg.tuple", ev)).toBe("10.0.0.5:40000->1.2.3.4:443");
     expect(x("evt.arg.addr", ev)).toBe("<NA>");
     cat.fds.delete(4);
+  });
+});
+
+describe("local address check (ifinfo.cpp)", () => {
+  it("parses IPv6 text", () => {
+    expect([...parseIpv6("::ffff:1.2.3.4")!]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 1, 2, 3, 4]);
+    expect(parseIpv6("2001:db8::1")![15]).toBe(1);
+    expect(parseIpv6("1:2:3")).toBeUndefined();
+    expect(parseIpv6("::1:2::3")).toBeUndefined();
+  });
+  it("follows libsinsp's host/container rules", () => {
+    const check = localAddressCheck(
+      { ipv4: () => new Set(["10.0.0.5"]), ipv6: () => ["2001:db8:1:2::1"] },
+      { get: (id) => (id === nginx.id ? nginx : undefined) },
+      () => ["172.17.0.9"],
+    );
+    const host = thread({ tid: 400, comm: "h" });
+    const inC = thread({ tid: 401, comm: "c", containerId: nginx.id });
+    const noIp = thread({ tid: 402, comm: "c", containerId: "aaaaaaaaaaaa" });
+    expect(check("10.0.0.5", host)).toBe(true);
+    expect(check("10.0.0.6", host)).toBe(false);
+    expect(check("2001:db8:1:2:ffff::9", host)).toBe(true);
+    expect(check("2001:db8:1:3::1", host)).toBe(false);
+    expect(check("172.17.0.2", inC)).toBe(true);
+    expect(check("10.0.0.5", inC)).toBe(false);
+    expect(check("172.17.0.9", noIp)).toBe(true);
+    expect(check("2001:db8:1:2::1", inC)).toBe(false);
   });
 });
 

@@ -10,7 +10,13 @@ import { validateRules, renderValidation } from "../src/rules/validate.ts";
 import { Ruleset, matchesWildcard, type CompiledRule } from "../src/rules/ruleset.ts";
 import { parsePriority, formatPriority, Priority } from "../src/rules/priority.ts";
 import { Context } from "../src/rules/diagnostics.ts";
-import { resolveListText } from "../src/rules/load_compile.ts";
+import { resolveListText, resolveMacrosInAst } from "../src/rules/load_compile.ts";
+import { resolveFilterWarnings } from "../src/rules/load_warnings.ts";
+import { parseCondition } from "../src/rules/parser.ts";
+import {
+  andExpr, astEqual, binaryCheckExpr, fieldExpr, fieldTransformerExpr, identifierExpr, notExpr, orExpr, transformerListExpr,
+  unaryCheckExpr, valueExpr, type Expr,
+} from "../src/rules/ast.ts";
 import type { Event } from "../src/events/event.ts";
 import { makeTestRegistry } from "./rules_test_registry.ts";
 
@@ -276,6 +282,125 @@ describe("ports of Falco's test_enable_rule.cpp (C++ API tests, on our Ruleset)"
   });
 });
 
+describe("ports of Falco's test_filter_warning_resolver.cpp", () => {
+  const warnsAst = (a: Parameters<typeof resolveFilterWarnings>[0]) => {
+    const w = resolveFilterWarnings(a);
+    return w.unsafeNaCheck || w.deprecatedFields.length > 0;
+  };
+  const warns = (c: string) => warnsAst(parseCondition(c));
+  t("warnings_in_filtering_conditions", () => {
+    expect(warns("ka.field exists")).toBe(false);
+    expect(warns("some.field = <NA>")).toBe(false);
+    for (const c of [
+      "jevt.field = <NA>", "ka.field = <NA>", "ka.field == <NA>", "ka.field != <NA>", "ka.field in (<NA>)",
+      "ka.field in (otherval, <NA>)", "ka.field intersects (<NA>)", "ka.field intersects (otherval, <NA>)",
+      "ka.field pmatch (<NA>)", "ka.field pmatch (otherval, <NA>)", "evt.dir = <", "evt.dir = >",
+      "proc.name=test and evt.dir = <", "evt.dir = < and proc.name=test",
+    ]) {
+      expect(warns(c), c).toBe(true);
+    }
+  });
+  t("warnings_with_transformer_wrapping_unsafe_field / multi_value / transformer_list", () => {
+    expect(warnsAst(binaryCheckExpr(fieldTransformerExpr("tolower", [fieldExpr("ka.field")]), "=", valueExpr("<NA>")))).toBe(true);
+    expect(warnsAst(binaryCheckExpr(fieldTransformerExpr("tolower", [fieldExpr("safe.field")]), "=", valueExpr("<NA>")))).toBe(false);
+    expect(
+      warnsAst(binaryCheckExpr(fieldTransformerExpr("concat", [fieldExpr("safe.field"), fieldExpr("ka.field")]), "=", valueExpr("<NA>"))),
+    ).toBe(true);
+    const joined = fieldTransformerExpr("join", [valueExpr(","), transformerListExpr([fieldExpr("ka.field"), fieldExpr("safe.field")])]);
+    expect(() => warnsAst(binaryCheckExpr(joined, "=", valueExpr("<NA>")))).not.toThrow();
+  });
+});
+
+describe("ports of Falco's test_filter_macro_resolver.cpp", () => {
+  const P = (idx: number, line: number, col: number) => ({ idx, line, col });
+  const exists = (f: string) => unaryCheckExpr(fieldExpr(f), "exists");
+  t("resolves macros (single node, and/not, multiple, nested) and records positions", () => {
+    const macro = exists("test.field");
+    const vis = new Map<string, Expr>([["test_macro", macro]]);
+    let r = resolveMacrosInAst(andExpr([exists("evt.name"), notExpr(identifierExpr("test_macro", P(12, 85, 27)))]), vis);
+    expect(astEqual(r.ast, andExpr([exists("evt.name"), notExpr(macro)]))).toBe(true);
+    expect(r.resolved).toEqual([{ name: "test_macro", pos: P(12, 85, 27) }]);
+    expect(r.unknown).toEqual([]);
+    r = resolveMacrosInAst(r.ast, vis);
+    expect(r.resolved).toEqual([]);
+    r = resolveMacrosInAst(identifierExpr("test_macro", P(12, 85, 27)), vis);
+    expect(astEqual(r.ast, macro)).toBe(true);
+    expect(r.ast).not.toBe(macro); // cloned, not shared
+    const a = exists("one.field");
+    const b = exists("another.field");
+    r = resolveMacrosInAst(orExpr([identifierExpr("m1", P(11, 75, 43)), identifierExpr("m2", P(91, 21, 9))]), new Map([["m1", a], ["m2", b]]));
+    expect(astEqual(r.ast, orExpr([a, b]))).toBe(true);
+    expect(r.resolved.map((x) => x.name).sort()).toEqual(["m1", "m2"]);
+    const nested = andExpr([exists("one.field"), identifierExpr("m2", P(111, 65, 2))]);
+    r = resolveMacrosInAst(identifierExpr("m1", P(47, 1, 76)), new Map<string, Expr>([["m1", nested], ["m2", b]]));
+    expect(astEqual(r.ast, andExpr([exists("one.field"), b]))).toBe(true);
+    expect(r.resolved).toEqual([{ name: "m2", pos: P(111, 65, 2) }, { name: "m1", pos: P(47, 1, 76) }]);
+  });
+  t("finds unknown macros, nested too; undefined macros are unknown", () => {
+    const a = andExpr([exists("one.field"), identifierExpr("m2", P(1, 0, 5))]);
+    const r = resolveMacrosInAst(identifierExpr("m1", P(32, 84, 9)), new Map([["m1", a]]));
+    expect(r.resolved).toEqual([{ name: "m1", pos: P(32, 84, 9) }]);
+    expect(r.unknown).toEqual([{ name: "m2", pos: P(1, 0, 5) }]);
+    expect(astEqual(r.ast, a)).toBe(true);
+    const u = resolveMacrosInAst(identifierExpr("test_macro", P(9, 6, 3)), new Map());
+    expect(u.resolved).toEqual([]);
+    expect(u.unknown).toEqual([{ name: "test_macro", pos: P(9, 6, 3) }]);
+  });
+  t("does not resolve inside field transformers or transformer lists", () => {
+    const vis = new Map<string, Expr>([["test_macro", exists("resolved.field")]]);
+    const f = andExpr([
+      binaryCheckExpr(fieldTransformerExpr("tolower", [fieldExpr("some.field")]), "=", valueExpr("value")),
+      identifierExpr("test_macro", P(1, 0, 10)),
+    ]);
+    const r = resolveMacrosInAst(f, vis);
+    expect(r.resolved.map((x) => x.name)).toEqual(["test_macro"]);
+    expect(r.unknown).toEqual([]);
+    const j = binaryCheckExpr(
+      fieldTransformerExpr("join", [valueExpr(","), transformerListExpr([fieldExpr("proc.name"), fieldExpr("proc.pname")])]),
+      "=",
+      valueExpr("value"),
+    );
+    const r2 = resolveMacrosInAst(j, new Map([["test_macro", fieldExpr("x")]]));
+    expect([r2.resolved, r2.unknown]).toEqual([[], []]);
+  });
+  t("reference loops are reported, not followed", () => {
+    const r = resolveMacrosInAst(identifierExpr("a"), new Map<string, Expr>([["a", orExpr([exists("x.y"), identifierExpr("a", P(5, 1, 6))])]]));
+    expect(r.errors).toEqual([{ msg: "reference loop in macro 'a'", pos: P(5, 1, 6) }]);
+  });
+});
+
+describe("tag selection vs falcosecurity/testing capture cases (falco__TaggedRules.yaml)", () => {
+  // Each open_N rule of falco__TaggedRules.yaml fires once on open-multiple-files.scap when enabled,
+  // so the expected per-rule counts (0/1) of the capture cases are the expected enabled sets.
+  const cases = JSON.parse(readFileSync(new URL("../../shared/conformance/testing_capture_cases.json", import.meta.url), "utf8")) as {
+    test: string;
+    rules_files_in_order: string[];
+    options: string[];
+    expect: { assert: string; count?: number; rule?: string }[];
+  }[];
+  const tagged = cases.filter((c) => c.rules_files_in_order.join() === "falco__TaggedRules.yaml" && c.options.some((o) => /Tags\(/.test(o)));
+  const content = readFileSync(new URL("../../shared/conformance/testing_rules/falco__TaggedRules.yaml", import.meta.url), "utf8");
+  t(`${tagged.length} tag cases give the expected enabled rules`, () => {
+    expect(tagged.length).toBeGreaterThanOrEqual(10);
+    for (const c of tagged) {
+      const opts: Partial<LoadOptions> = {};
+      for (const o of c.options) {
+        const m = /^With(Enabled|Disabled)Tags\((.*)\)$/.exec(o);
+        if (!m) continue;
+        const tags = [...m[2]!.matchAll(/"([^"]*)"/g)].map((x) => x[1]!);
+        if (m[1] === "Enabled") opts.enabledTags = tags;
+        else opts.disabledTags = tags;
+      }
+      const r = loadRules([{ name: "falco__TaggedRules.yaml", content }], { registry: REG, ...opts });
+      const enabled = new Set(r.ruleset!.enabledRules().map((x) => x.name));
+      for (const e of c.expect) {
+        if (e.assert !== "Equal" || e.rule === undefined) continue;
+        expect(enabled.has(e.rule) ? 1 : 0, `${c.test} ${e.rule}`).toBe(e.count);
+      }
+    }
+  });
+});
+
 describe("describe and render", () => {
   t("-L text format (name padded to 50, description wrapped at 110, blank line after)", () => {
     const long = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
@@ -319,6 +444,10 @@ describe("describe and render", () => {
     expect(line!.startsWith("...")).toBe(true);
     expect(line!.endsWith("...")).toBe(true);
     expect(line![caret!.indexOf("^")]).toBe("Y");
+    // Falco's unsigned arithmetic: position 0 in content starting with "\n" shows the whole rest
+    const root = Context.root("g");
+    expect(root.snippet(new Map([["g", "\n- rule: abc\n  x: y\n"]]))).toBe("...ule: abc\n  x:...\n");
+    expect(root.snippet(new Map([["g", "- a\n"]]))).toBe("- a\n^\n");
   });
 });
 
@@ -477,6 +606,38 @@ describe("robustness", () => {
       expect(typeof x.successful).toBe("boolean");
       const v = validateRules([{ name: "h.yaml", content: hcase }], { registry: REG });
       expect(() => JSON.parse(renderValidation(v, true).stdout)).not.toThrow();
+    }
+  }, 120_000);
+
+  t("mutated upstream rules never make the loader throw or hang", () => {
+    const base = readFileSync(new URL("../../shared/rules/falco_rules.yaml", import.meta.url), "utf8");
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const junk = ["\n", " ", "-", ":", "[", "]", "{", "}", "'", '"', "&a", "*a", "(", ")", "and", "not", "%", "\t", "#", "override:\n    condition: append\n"];
+    for (let i = 0; i < 40; i++) {
+      let x = base;
+      for (let j = 0, k = 1 + rnd(5); j < k; j++) {
+        const p = rnd(x.length);
+        const op = rnd(3);
+        if (op === 0) x = x.slice(0, p) + junk[rnd(junk.length)] + x.slice(p);
+        else if (op === 1) x = x.slice(0, p) + x.slice(p + 1 + rnd(40));
+        else {
+          const q = rnd(x.length);
+          x = x.slice(0, p) + x.slice(q, q + rnd(200)) + x.slice(p);
+        }
+      }
+      const t0 = Date.now();
+      const v = validateRules([{ name: "f.yaml", content: x }], { registry: REG });
+      if (v.fatal !== undefined) {
+        expect(renderValidation(v, true).exitCode).toBe(1); // plugin requirement broken by the mutation
+      } else {
+        expect(() => JSON.parse(renderValidation(v, true).stdout)).not.toThrow();
+        expect(renderValidation(v, false).exitCode).toBe(v.files[0]!.successful ? 0 : 1);
+      }
+      expect(Date.now() - t0).toBeLessThan(5000);
     }
   }, 120_000);
 

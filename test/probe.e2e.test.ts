@@ -259,6 +259,9 @@ srv.listen(0, "127.0.0.1", () => {
     const path = (r: Rec, ...keys: string[]): string => keys.map((k) => r.params[k]).find((v) => typeof v === "string") as string;
 
     expect(by(["mkdir", "mkdirat"], (r) => path(r, "path") === `${d}/a` && r.params.res === 0), "mkdir").toBeDefined();
+    const created = by(["open", "openat", "openat2", "creat"], (r) => r.params.name === `${d}/a/f` && (r.params.fd as number) >= 0);
+    expect(created, "open creating a/f").toBeDefined();
+    expect((created!.params.flags as number) & ((1 << 14) | 4)).toBe((1 << 14) | 4); // PPM_O_F_CREATED | PPM_O_CREAT
     expect(by(["rename", "renameat", "renameat2"], (r) => path(r, "newpath") === `${d}/a/g` && r.params.res === 0), "rename").toBeDefined();
     expect(by(["symlink", "symlinkat"], (r) => r.params.target === `${d}/a/g` && path(r, "linkpath") === `${d}/a/s`), "symlink").toBeDefined();
     expect(by(["link", "linkat"], (r) => path(r, "newpath") === `${d}/a/h` && r.params.res === 0), "link").toBeDefined();
@@ -301,6 +304,41 @@ srv.listen(0, "127.0.0.1", () => {
       second.close();
     }
     expect(() => second.poll()).toThrow(/closed/);
+  });
+
+  it("counts ring-buffer drops when nobody reads", async () => {
+    const small = Probe.open({ syscalls: new Set(["openat", "close"]), stateEvents: false, bufferBytes: 64 << 10 });
+    try {
+      const n = 20_000;
+      const code = `const fs = require("node:fs"); for (let i = 0; i < ${n}; i++) fs.closeSync(fs.openSync("/etc/hostname", "r"));`;
+      const c = Bun.spawnSync([process.execPath, "-e", code]);
+      expect(c.exitCode).toBe(0);
+      const st = small.stats();
+      expect(st.ringBytes).toBe(64 << 10);
+      expect(st.drops).toBeGreaterThan(0);
+      expect(st.events + st.drops).toBeGreaterThanOrEqual(2 * n);
+      // what was kept is still readable, whole records only
+      let got = 0;
+      for (let b = small.poll(); b.len > 0; b = small.poll()) forEachRecord(b.buf, b.len, () => got++);
+      expect(got).toBeGreaterThan(0);
+      expect(small.stats().read).toBe(got);
+    } finally {
+      small.close();
+    }
+  });
+
+  it("explains how to fix a start without privileges", () => {
+    const probeTs = join(import.meta.dirname, "..", "src", "probe", "probe.ts");
+    const code = `import(${JSON.stringify(probeTs)}).then((m) => { try { m.Probe.open({ syscalls: new Set() }); console.log("OPENED"); } catch (e) { console.log(e.message); } });`;
+    const r = Bun.spawnSync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", process.execPath, "-e", code], {
+      stdout: "pipe",
+      stderr: "pipe",
+      cwd: "/",
+    });
+    const out = r.stdout.toString();
+    expect(out, r.stderr.toString()).not.toContain("OPENED");
+    expect(out).toContain("cannot start the eBPF probe");
+    expect(out).toMatch(/Fix: .*(root|CAP_BPF)/);
   });
 
   it("reports unsupported event names and keeps state events by default", () => {

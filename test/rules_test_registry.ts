@@ -4,13 +4,23 @@
  * ../shared/conformance/libsinsp_0.25.4_fields.json and the plugin README), with dummy
  * extractors. Lookup follows libsinsp: exact name, else the longest field name followed by "."
  * for fields taking an argument (`evt.arg.flags`). Binding checks argument presence only.
- * Used until/unless tests are pointed at the real registry (src/fields/index.ts).
+ * `makeTestRegistry` returns the real registry; `makeTableRegistry` the table-only one.
  */
 import { RAW_FIELD_TABLE } from "../src/fields/field_table.generated.ts";
+import { createRegistry } from "../src/fields/index.ts";
+import { emptyFieldContext } from "../src/fields/context.ts";
 import { FieldError, type BoundField, type FieldDef, type FieldRegistry, type FieldType } from "../src/fields/registry.ts";
 
-/** Build the test registry. */
+/**
+ * The registry the loader tests use: the real one (src/fields/index.ts createRegistry with an
+ * empty field context: extraction is not exercised here, only field existence and arguments).
+ */
 export function makeTestRegistry(): FieldRegistry {
+  return createRegistry(emptyFieldContext());
+}
+
+/** A registry built from the field table alone (dummy extractors); independent of src/fields/index.ts. */
+export function makeTableRegistry(): FieldRegistry {
   const defs = new Map<string, FieldDef>();
   for (const [name, type, flags, , , desc, cls] of RAW_FIELD_TABLE) {
     const arg = flags.includes("ARG_REQUIRED") ? "required" : flags.includes("ARG_ALLOWED") ? "optional" : "none";

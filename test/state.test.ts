@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Event } from "../src/events/event.ts";
-import { PPME } from "../src/events/event_table.ts";
+import { EVENT_TABLE, PPME, PT } from "../src/events/event_table.ts";
 import { encodeEvent, encodeSockAddr, encodeSockTuple, encodeUnixSockAddr, encodeUnixSockTuple, type ParamValue } from "../src/events/encode.ts";
 import { StateEngine, PPM_O, PPM_AT_FDCWD, fdParamIndex } from "../src/state/parser.ts";
 import { PPM_CL, ThreadTable, type Thread } from "../src/state/threads.ts";
@@ -301,6 +301,8 @@ describe("threads and fd table sharing", () => {
     feed(se, PPME.SYSCALL_EXECVE_19_X!, 777, execParams({ exe: "sh", args: ["-c", "x"], tid: 777, pid: 777, ptid: 1, comm: "sh" }));
     expect(se.threads.get(777)!.isInvalid()).toBe(false);
     expect(se.threads.get(777)!.comm).toBe("sh");
+    // libsinsp create_thread_dependencies: an unknown parent gives ptid 0
+    expect(se.threads.get(777)!.ptid).toBe(0);
   });
 
   it("setuid/setresgid on success only; chroot; setsid", () => {
@@ -696,5 +698,50 @@ describe("encodeEvent (V2 layout)", () => {
     expect(t6[16]).toBe(1);
     expect(encodeUnixSockAddr("/x")).toEqual(new Uint8Array([1, 47, 120, 0]));
     expect(encodeUnixSockTuple(1n, 2n, "/p").length).toBe(1 + 16 + 3);
+  });
+});
+
+describe("robustness", () => {
+  it("never throws on any event type with random, empty or missing parameters", () => {
+    const se = new StateEngine({ queryProc: false, users: new UserGroupManager("/nonexistent", { readFiles: false }) });
+    seedShell(se);
+    let seed = 12345;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    const value = (t: number): ParamValue => {
+      const r = rnd() % 10;
+      if (r === 0) return null;
+      switch (t) {
+        case PT.CHARBUF: case PT.FSPATH: case PT.FSRELPATH:
+          return ["", "/", "..", "a/../../b", "/etc/passwd", "x".repeat(rnd() % 300)][rnd() % 6]!;
+        case PT.BYTEBUF: case PT.SOCKADDR: case PT.SOCKTUPLE: case PT.DYN: case PT.FDLIST:
+        case PT.IPV6ADDR: case PT.IPADDR: case PT.IPNET: case PT.CHARBUFARRAY: case PT.CHARBUF_PAIR_ARRAY: {
+          const n = rnd() % 40;
+          const b = new Uint8Array(n);
+          for (let i = 0; i < n; i++) b[i] = rnd() & 0xff;
+          if (n > 0 && rnd() % 2) b[0] = [1, 2, 10][rnd() % 3]!;
+          return b;
+        }
+        default:
+          return [0, -1, 1, 3, 100, -100, 0x7fffffff, rnd()][rnd() % 8]!;
+      }
+    };
+    for (let round = 0; round < 3; round++) {
+      for (const info of EVENT_TABLE) {
+        const n = rnd() % (info.params.length + 1);
+        const params = info.params.slice(0, round === 0 ? info.params.length : n).map((p) => value(p.type));
+        let bytes: Uint8Array;
+        try {
+          bytes = encodeEvent(info.code, [100, 200, 777, 1][rnd() % 4]!, BigInt(rnd()), params);
+        } catch {
+          continue; // a value that does not fit the type: not an event
+        }
+        const ev = new Event().reset(bytes, 0, bytes.length);
+        expect(() => se.process(ev), `${info.enumName} ${params.length} params`).not.toThrow();
+      }
+    }
+    expect(se.stats.events).toBeGreaterThan(EVENT_TABLE.length);
   });
 });

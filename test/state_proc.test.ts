@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ThreadTable } from "../src/state/threads.ts";
+import { ThreadTable, newFdInfo } from "../src/state/threads.ts";
 import { readProcThread, scanProc, linuxOpenFlagsToPpm } from "../src/state/procfs.ts";
 import { StateEngine, PPM_O } from "../src/state/parser.ts";
 import { Event } from "../src/events/event.ts";
@@ -133,6 +133,28 @@ describe("live lookup of unknown tids", () => {
     expect(ev.thread?.tid).toBe(pid);
     expect(ev.thread?.exepath).toBe(readlinkSync(`/proc/${pid}/exe`));
     expect(ev.fdInfo?.name).toBe(tmpFile);
+  });
+
+  it("fds received with SCM_RIGHTS on a unix socket are read from /proc", () => {
+    const se = new StateEngine({ queryProc: true });
+    const first = encodeEvent(PPME.SYSCALL_CLOSE_X!, pid, 1n, [-9, 987654]);
+    se.process(new Event().reset(first, 0, first.length));
+    const t = se.threads.get(pid)!;
+    expect(t.fds.get(fd)?.name).toBe(tmpFile);
+    t.fds.delete(fd);
+    t.fds.set(999, newFdInfo(FdType.UNIX_SOCK, "/run/x.sock"));
+    const ctl = new Uint8Array(24);
+    const dv = new DataView(ctl.buffer);
+    dv.setBigUint64(0, 20n, true); // cmsg_len = 16 + one int
+    dv.setInt32(8, 1, true); // SOL_SOCKET
+    dv.setInt32(12, 1, true); // SCM_RIGHTS
+    dv.setInt32(16, fd, true);
+    const bytes = encodeEvent(PPME.SOCKET_RECVMSG_X!, pid, 2n, [1, 1, new Uint8Array([120]), null, ctl, 999]);
+    const ev = new Event().reset(bytes, 0, bytes.length);
+    se.process(ev);
+    expect(ev.fdInfo?.name).toBe("/run/x.sock");
+    expect(t.fds.get(fd)?.name).toBe(tmpFile);
+    expect(t.fds.get(fd)?.type).toBe(FdType.FILE_V2);
   });
 
   it("a vanished tid becomes a placeholder", () => {

@@ -25,6 +25,7 @@ import { applyOverrides, ConfigError, defaultConfig, formatDiagnostic, loadConfi
 import { BUNDLED_RULES, readRulesSources, RulesPathError, type RulesSource } from "./rules_files.ts";
 import { VERSION } from "./version.ts";
 import { ContainerManager } from "../containers/cache.ts";
+import { containerIdFromCgroups } from "../state/container.ts";
 import { runReplay } from "./replay.ts";
 import { DropsConfigError, validateDropSettings, type DropSettings } from "./drops.ts";
 import { pendingContainer, runLive } from "./live.ts";
@@ -195,7 +196,9 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
     const cid = ev.thread?.containerId;
     const engine = getEngine?.();
     if (engine && p.containers && cid && cid !== "host" && p.containers.needsWait(cid)) {
-      p.containers.sighted(cid);
+      // The thread's cgroups give the full 64-hex id and the runtime (container.id is 12 hex).
+      const m = ev.thread?.cgroups ? containerIdFromCgroups(ev.thread.cgroups) : undefined;
+      p.containers.sighted(cid, m && m.id === cid ? { fullId: m.fullId, type: m.type } : undefined);
       pendingContainer.defer(cid, emit);
       engine.requestPause();
       return;
@@ -367,7 +370,7 @@ export async function runMain(o: MainOptions): Promise<number> {
   let code = 0;
   try {
     if (!live) {
-      code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log, drops, emit: (al) => outputs.emit(al) });
+      code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log, drops, emit: (al) => outputs.emit(al), durationNs: maxSeconds > 0 ? BigInt(Math.round(maxSeconds * 1e9)) : 0n });
     } else {
       code = await runLive({
         engine,

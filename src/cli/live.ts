@@ -5,7 +5,6 @@
  * signals. Kernel drops are reported as Falco's syscall_event_drops does.
  */
 import { Probe } from "../probe/probe.ts";
-import { scanProc } from "../state/procfs.ts";
 import type { Engine } from "../engine.ts";
 import type { Outputs } from "../outputs/sinks.ts";
 import type { Pipeline } from "./agent.ts";
@@ -45,8 +44,9 @@ export async function runLive(a: LiveArgs): Promise<number> {
   // Container metadata: load running containers and follow the runtime's events (bounded).
   if (p.containers) await Promise.race([p.containers.start(), Bun.sleep(5000)]);
   // Seed state after the probe is attached, so nothing that starts in between is missed.
-  const scan = scanProc(p.state.threads, p.state.hostRoot);
-  log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc${scan && typeof scan === "object" && "errors" in scan ? "" : ""}`);
+  p.state.scanProc();
+  log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc`);
+  let lastPurge = Date.now();
 
   // syscall_event_drops: Falco's drop manager on the probe's counters, checked on wall-clock time.
   const dropMgr = new DropManager({
@@ -80,6 +80,11 @@ export async function runLive(a: LiveArgs): Promise<number> {
         }
       }
       if (b.len < SMALL_BATCH) await Bun.sleep(1);
+      // Housekeeping: threads whose procexit was lost (drops, or exits before the probe attached).
+      if (Date.now() - lastPurge > 120_000) {
+        lastPurge = Date.now();
+        p.state.purgeVanished();
+      }
       if (!dropMgr.processEvent(BigInt(Date.now()) * 1_000_000n)) {
         log("Error: Drop manager internal error");
         code = 1;

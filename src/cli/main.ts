@@ -7,6 +7,7 @@
 import { Command, Option } from "commander";
 import { runMain, type MainOptions } from "./agent.ts";
 import { parseConditionCommand } from "./parse_condition.ts";
+import { registerEventGenerator } from "../generator/cli.ts";
 import { VERSION } from "./version.ts";
 
 function collect(value: string, previous: string[]): string[] {
@@ -60,6 +61,10 @@ Examples:
     .action((expr: string) => {
       process.exitCode = parseConditionCommand(expr);
     });
+
+  // Program options only before a subcommand, so `event-generator test -r X` keeps its own -r.
+  program.enablePositionalOptions();
+  registerEventGenerator(program);
 
   return program;
 }

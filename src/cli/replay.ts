@@ -11,7 +11,7 @@
  *    capture regression suite expects (see EventConverter.passStoredEnters);
  *  - `syscall_event_drops` runs on event time (src/cli/drops.ts), so `simulate_drops: true`
  *    works as in Falco, and Falco's "Syscall event drop monitoring" summary ends the replay;
- *  - the event's own timestamp is the alert time. No root needed.
+ *  - the event's own timestamp is the alert time, and `-M` counts event time. No root needed.
  */
 import { CaptureError, openCapture, type CaptureReader } from "../capture/reader.ts";
 import { captureThreadPartials } from "../capture/tables.ts";
@@ -32,6 +32,11 @@ export interface ReplayArgs {
   emit?: (alert: Alert) => void;
   /** Validated drop settings (default: validated from pipeline.config.syscall_event_drops). */
   drops?: DropSettings;
+  /**
+   * `-M SECONDS` as ns: stop once an event is this much later than the first one (Falco measures
+   * the duration on event time in capture mode). 0n: no limit.
+   */
+  durationNs?: bigint;
   /** Writes Falco's end-of-replay drop summary (default stderr). */
   writeStats?: (text: string) => void;
 }
@@ -44,6 +49,8 @@ export function seedStateFromCapture(r: CaptureReader, p: Pipeline): void {
   const t = p.state.threads;
   for (const part of captureThreadPartials(r)) t.addFromScan(part);
   t.recountChildren();
+  // Boot time from the capture's machine info, for pid-namespace start times (proc.pidns_init_start_ts).
+  if (r.machine?.bootTsEpoch) p.state.bootTs = r.machine.bootTsEpoch;
   for (const u of r.users) p.state.users.addUser({ uid: u.uid, gid: u.gid, name: u.name, homedir: u.homedir, shell: u.shell });
   for (const g of r.groups) p.state.users.addGroup({ gid: g.gid, name: g.name });
 }
@@ -89,6 +96,8 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
   let n = 0;
   let code = 0;
   let dropExit = false;
+  let firstTs = -1n;
+  const durationNs = a.durationNs ?? 0n;
   try {
     for (;;) {
       let ok: boolean;
@@ -103,7 +112,10 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
         throw e;
       }
       if (!ok) break;
-      if (!dropMgr.processEvent(ev.tsBig())) {
+      const ts = ev.tsBig();
+      if (firstTs < 0n) firstTs = ts;
+      else if (durationNs > 0n && ts - firstTs >= durationNs) break;
+      if (!dropMgr.processEvent(ts)) {
         dropExit = true;
         code = 1;
         break;

@@ -17,7 +17,7 @@
  */
 import type { ContainerInfo } from "../fields/context.ts";
 import { CriClient, DEFAULT_CRI_SOCKETS } from "./cri.ts";
-import { DEFAULT_DOCKER_SOCKET, DockerClient, type DockerContainerEvent } from "./docker.ts";
+import { DEFAULT_DOCKER_ROOT, DEFAULT_DOCKER_SOCKET, DockerClient, type DockerContainerEvent } from "./docker.ts";
 import { type ContainerMetadata, ContainerRuntimeError, HOST_CONTAINER } from "./types.ts";
 
 /** Options; every member is optional. */
@@ -38,6 +38,17 @@ export interface ContainerManagerOptions {
   retryAfterMs?: number;
   /** Maximum cached containers; the oldest entries go first (default 8192). */
   maxEntries?: number;
+  /**
+   * Docker's data root (DockerRootDir), HOST_ROOT-prefixed like the sockets. Default: what the
+   * daemon's GET /info reports at start(), else /var/lib/docker. "" disables the on-disk fallback.
+   */
+  dockerDataRoot?: string;
+  /**
+   * When GET /containers/{id}/json has not answered within this many ms (dockerd holds the
+   * container's lock for the whole of `docker start`), the daemon's on-disk container state is
+   * read instead (DockerClient.readLocalConfig). Default 50.
+   */
+  apiSlowMs?: number;
   /** Optional logger for runtime problems (each distinct message is logged once per minute at most). */
   log?: (level: "debug" | "info" | "warning", message: string) => void;
 }
@@ -102,6 +113,9 @@ export class ContainerManager {
   private readonly maxEntries: number;
   private readonly log?: ContainerManagerOptions["log"];
   private readonly lastLogged = new Map<string, number>();
+  private readonly hostRootPrefix: (p: string) => string;
+  private readonly apiSlowMs: number;
+  private dataRootFromInfo: boolean;
   private watchCtl: AbortController | undefined;
   private watchDone: Promise<void> | undefined;
 
@@ -110,7 +124,11 @@ export class ContainerManager {
     const prefix = (p: string): string => (hostRoot === "" ? p : `${hostRoot}${p.startsWith("/") ? "" : "/"}${p}`);
     const requestTimeoutMs = positive(opts.requestTimeoutMs, 5000);
     this.enabled = opts.enabled ?? true;
-    this.docker = new DockerClient({ socketPath: prefix(opts.dockerSocket || DEFAULT_DOCKER_SOCKET), requestTimeoutMs });
+    this.dataRootFromInfo = opts.dockerDataRoot === undefined;
+    const dataRoot = opts.dockerDataRoot === "" ? "" : prefix(opts.dockerDataRoot ?? DEFAULT_DOCKER_ROOT);
+    this.docker = new DockerClient({ socketPath: prefix(opts.dockerSocket || DEFAULT_DOCKER_SOCKET), requestTimeoutMs, dataRoot });
+    this.hostRootPrefix = prefix;
+    this.apiSlowMs = nonNegative(opts.apiSlowMs, 50);
     this.cri = new CriClient((opts.criSockets ?? DEFAULT_CRI_SOCKETS).map(prefix));
     this.metadataWaitMs = nonNegative(opts.metadataWaitMs, 300);
     this.retryAfterMs = nonNegative(opts.retryAfterMs, 10_000);
@@ -283,6 +301,14 @@ export class ContainerManager {
     if (!this.enabled || this.watchCtl) return;
     const ctl = new AbortController();
     this.watchCtl = ctl;
+    if (this.dataRootFromInfo) {
+      try {
+        const root = (await this.docker.getJson("/info", ctl.signal) as { DockerRootDir?: unknown }).DockerRootDir;
+        if (typeof root === "string" && root.startsWith("/")) this.docker.dataRoot = this.hostRootPrefix(root);
+      } catch {
+        /* keep the default; the API path still works */
+      }
+    }
     try {
       const ids = await this.docker.listRunning(ctl.signal);
       // At most 8 inspects in flight, not one per container at once.
@@ -342,19 +368,48 @@ export class ContainerManager {
     // create/start: look up; on start, refresh an entry made at create (the started container has
     // a pid and an IP it lacked), keeping the old entry readable until the new one arrives.
     const k = key(full);
-    if (!this.enabled || this.pending.has(k)) return;
+    if (!this.enabled) return;
+    const inFlight = this.pending.get(k);
+    if (inFlight) {
+      // A lookup started at create (possibly answered from disk, before the container had a pid
+      // and an IP) is still running: refresh once it is done.
+      if (ev.action === "start") {
+        void inFlight.promise.then(() => {
+          if (!this.pending.has(k) && this.watchCtl) void this.startLookup(k, full, { fullId: full, type: "docker" });
+        });
+      }
+      return;
+    }
     this.failedAt.delete(k);
     if (ev.action === "start" || !this.cache.has(k)) void this.startLookup(k, full, { fullId: full, type: "docker" });
   }
 
   private async fetchOne(fullOrShortId: string, type: string | undefined): Promise<ContainerMetadata> {
     if (type === "containerd" || type === "cri-o" || type === "cri") return this.cri.inspect(fullOrShortId);
-    try {
-      return await this.docker.inspect(fullOrShortId);
-    } catch (e) {
-      if (e instanceof ContainerRuntimeError) throw e;
-      throw new ContainerRuntimeError(String(e));
+    const wrap = (e: unknown): ContainerRuntimeError => (e instanceof ContainerRuntimeError ? e : new ContainerRuntimeError(String(e)));
+    const api = this.docker.inspect(fullOrShortId).then(
+      (md) => ({ md }),
+      (e: unknown) => ({ err: wrap(e) }),
+    );
+    // A daemon that answers (with metadata or an error) is the authority. One that is busy — it
+    // holds the container's lock during `docker start`, when the first alerts of a new container
+    // fire — is replaced by its on-disk container state, written at create time.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slow = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), this.apiSlowMs);
+    });
+    const first = await Promise.race([api, slow]);
+    clearTimeout(timer);
+    if (first === null && this.docker.dataRoot !== "") {
+      try {
+        return await this.docker.readLocalConfig(fullOrShortId);
+      } catch (e) {
+        this.note("debug", `container metadata from disk: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
+    const r = first ?? (await api);
+    if ("md" in r) return r.md;
+    throw r.err;
   }
 
   private recentlyFailed(k: string): boolean {

@@ -231,6 +231,52 @@ export function paramText(ev: Event, i: number, ctx?: RenderContext): ParamText 
   return renderTyped(ev, i, type, fmt, pinfo.info, pinfo.dirfdParam, bytes, ctx);
 }
 
+/** Integer of width 1/2/4 bytes as a JS number (little-endian); 0 if shorter than `w`. */
+function num(b: Uint8Array, w: number, signed: boolean): number {
+  if (b.length < w) return Number(intOf(b, signed));
+  switch (w) {
+    case 1: return signed ? (b[0]! << 24) >> 24 : b[0]!;
+    case 2: {
+      const v = b[0]! | (b[1]! << 8);
+      return signed ? (v << 16) >> 16 : v;
+    }
+    default: {
+      const v = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+      return signed ? v : v >>> 0;
+    }
+  }
+}
+
+/** Signed 64-bit little-endian value as a JS number (exact within ±2^53). */
+function i64num(b: Uint8Array): number {
+  if (b.length < 8) return Number(intOf(b, true));
+  const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  const hi = b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24);
+  return hi * 0x1_0000_0000 + lo;
+}
+
+/** Decimal text of an integer that fits a double exactly, else via bigint. */
+function fmtSmall(v: number, fmt: string, bits: number): string {
+  if (fmt === "PF_DEC" || fmt === "PF_NA" || fmt === "PF_ID" || fmt === "") return String(v);
+  return fmtInt(BigInt(v), fmt, bits);
+}
+
+const FLAGS_CACHE = new WeakMap<object, Map<number, string>>();
+/** renderFlags with a per-table memo (flag values repeat a lot; bounded to 4096 entries per table). */
+function cachedFlags(table: FlagTableLike | undefined, v: number, exact: boolean): string {
+  if (!table) return "";
+  let m = FLAGS_CACHE.get(table);
+  if (!m) FLAGS_CACHE.set(table, (m = new Map()));
+  const key = exact ? -1 - v : v;
+  let r = m.get(key);
+  if (r === undefined) {
+    r = renderFlags(table, v, exact);
+    if (m.size < 4096) m.set(key, r);
+  }
+  return r;
+}
+type FlagTableLike = Parameters<typeof renderFlags>[0] & object;
+
 function intOf(b: Uint8Array, signed: boolean): bigint {
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   switch (b.length) {
@@ -253,18 +299,18 @@ function renderTyped(
 ): ParamText {
   const t = ev.thread;
   switch (type) {
-    case PT.INT8: return { plain: fmtInt(intOf(b.subarray(0, 1), true), fmt, 8), resolved: "" };
-    case PT.INT16: return { plain: fmtInt(intOf(b.subarray(0, 2), true), fmt, 16), resolved: "" };
-    case PT.INT32: return { plain: fmtInt(intOf(b.subarray(0, 4), true), fmt, 32), resolved: "" };
+    case PT.INT8: return { plain: fmtSmall(num(b, 1, true), fmt, 8), resolved: "" };
+    case PT.INT16: return { plain: fmtSmall(num(b, 2, true), fmt, 16), resolved: "" };
+    case PT.INT32: return { plain: fmtSmall(num(b, 4, true), fmt, 32), resolved: "" };
     case PT.INT64: return { plain: fmtInt(intOf(b.subarray(0, 8), true), fmt, 64), resolved: "" };
-    case PT.UINT8: return { plain: fmtInt(intOf(b.subarray(0, 1), false), fmt, 8), resolved: "" };
-    case PT.UINT16: return { plain: fmtInt(intOf(b.subarray(0, 2), false), fmt, 16), resolved: "" };
-    case PT.UINT32: return { plain: fmtInt(intOf(b.subarray(0, 4), false), fmt, 32), resolved: "" };
+    case PT.UINT8: return { plain: fmtSmall(num(b, 1, false), fmt, 8), resolved: "" };
+    case PT.UINT16: return { plain: fmtSmall(num(b, 2, false), fmt, 16), resolved: "" };
+    case PT.UINT32: return { plain: fmtSmall(num(b, 4, false), fmt, 32), resolved: "" };
     // libsinsp reads PT_UINT64 as int64 and prints it signed.
     case PT.UINT64: return { plain: fmtInt(intOf(b.subarray(0, 8), true), fmt, 64), resolved: "" };
     case PT.FD:
     case PT.FD32: {
-      const fd = Number(intOf(b, true));
+      const fd = b.length >= 8 ? i64num(b) : Number(intOf(b, true));
       return { plain: String(fd), resolved: renderFdResolved(t, fd) };
     }
     case PT.PID:
@@ -274,8 +320,8 @@ function renderTyped(
       return { plain: String(pid), resolved: pt ? pt.comm : "" };
     }
     case PT.ERRNO: {
-      const v = intOf(b, true);
-      return { plain: v.toString(), resolved: v < 0n ? errnoName(Number(v)) : "" };
+      const v = i64num(b);
+      return { plain: String(v), resolved: v < 0 ? errnoName(v) : "" };
     }
     case PT.CHARBUF:
       return { plain: readCString(b, 0), resolved: "" };
@@ -331,13 +377,13 @@ function renderTyped(
     case PT.FLAGS8: case PT.FLAGS16: case PT.FLAGS32:
     case PT.ENUMFLAGS8: case PT.ENUMFLAGS16: case PT.ENUMFLAGS32: {
       const w = type === PT.FLAGS8 || type === PT.ENUMFLAGS8 ? 1 : type === PT.FLAGS16 || type === PT.ENUMFLAGS16 ? 2 : 4;
-      const v = Number(intOf(b.subarray(0, w), false));
+      const v = num(b, w, false);
       const exact = type === PT.ENUMFLAGS8 || type === PT.ENUMFLAGS16 || type === PT.ENUMFLAGS32;
-      return { plain: String(v), resolved: renderFlags(info ? FLAG_TABLES[info] : undefined, v, exact) };
+      return { plain: String(v), resolved: cachedFlags(info ? FLAG_TABLES[info] : undefined, v, exact) };
     }
     case PT.MODE: {
-      const v = Number(intOf(b.subarray(0, 4), false));
-      return { plain: fmtInt(BigInt(v), fmt, 32), resolved: renderMode(info ? FLAG_TABLES[info] : undefined, v) };
+      const v = num(b, 4, false);
+      return { plain: fmtSmall(v, fmt, 32), resolved: renderMode(info ? FLAG_TABLES[info] : undefined, v) };
     }
     case PT.ABSTIME:
       return { plain: formatAbsTime(intOf(b.subarray(0, 8), false)), resolved: "" };

@@ -121,6 +121,14 @@ export interface StateSources {
   readonly containers?: { get(id: string): ContainerInfo | undefined };
   hostname(): string;
   isLocalAddress?(ip: string, thread: ThreadInfo): boolean;
+  /**
+   * Used to build isLocalAddress (see localAddressCheck) when isLocalAddress is not given:
+   * the machine's interface addresses (live: os.networkInterfaces(); replay: the capture's
+   * interface list).
+   */
+  readonly interfaces?: InterfaceAddresses;
+  /** All known container IPs, for localAddressCheck (optional). */
+  containerIps?(): Iterable<string>;
   firstEventTs?(): bigint;
   readonly eventSource?: string;
 }
@@ -137,9 +145,92 @@ export function fieldContextFromState(s: StateSources): FieldContext {
     groups: { get: (gid, containerId, pid) => s.usergroups.getGroup(gid, cid(containerId), pid ?? -1) },
     hostname: () => s.hostname(),
     ...(s.containers ? { containers: s.containers } : {}),
-    ...(s.isLocalAddress ? { isLocalAddress: s.isLocalAddress.bind(s) } : {}),
+    ...(s.isLocalAddress
+      ? { isLocalAddress: s.isLocalAddress.bind(s) }
+      : s.interfaces
+        ? { isLocalAddress: localAddressCheck(s.interfaces, s.containers, s.containerIps ? s.containerIps.bind(s) : undefined) }
+        : {}),
     ...(s.firstEventTs ? { firstEventTs: s.firstEventTs.bind(s) } : {}),
     ...(s.eventSource !== undefined ? { eventSource: s.eventSource } : {}),
   };
   return ctx;
+}
+
+/** Interface addresses of the machine, as text ("10.0.0.5", "fe80::1"). */
+export interface InterfaceAddresses {
+  ipv4(): ReadonlySet<string>;
+  ipv6(): readonly string[];
+}
+
+/** Parse IPv6 text (with "::" and an optional dotted IPv4 tail) into 16 bytes; undefined if malformed. */
+export function parseIpv6(text: string): Uint8Array | undefined {
+  let s = text;
+  const out = new Uint8Array(16);
+  let tail: number[] = [];
+  const dot = s.lastIndexOf(".");
+  if (dot >= 0) {
+    const c = s.lastIndexOf(":");
+    const v4 = s.slice(c + 1).split(".").map(Number);
+    if (v4.length !== 4 || v4.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return undefined;
+    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
+    s = s.slice(0, c + 1) + "0:0";
+  }
+  const halves = s.split("::");
+  if (halves.length > 2) return undefined;
+  const parse = (h: string): number[] | undefined => {
+    if (h === "") return [];
+    const parts = h.split(":").map((p) => (/^[0-9a-fA-F]{1,4}$/.test(p) ? parseInt(p, 16) : NaN));
+    return parts.some(Number.isNaN) ? undefined : parts;
+  };
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  if (!head || !rest) return undefined;
+  const words = halves.length === 2 ? [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest] : head;
+  if (words.length !== 8) return undefined;
+  if (tail.length) {
+    words[6] = tail[0]!;
+    words[7] = tail[1]!;
+  }
+  for (let i = 0; i < 8; i++) {
+    out[2 * i] = words[i]! >> 8;
+    out[2 * i + 1] = words[i]! & 0xff;
+  }
+  return out;
+}
+
+/**
+ * libsinsp sinsp_network_interfaces::is_ipv4addr_in_local_machine / is_ipv6addr_in_local_machine
+ * (userspace/libsinsp/ifinfo.cpp) as an isLocalAddress function:
+ * - IPv4, thread in a container: equal to that container's IP; when the container has no IP, equal
+ *   to any container's IP (no interface fallback);
+ * - IPv4, host thread: equal to an interface address;
+ * - IPv6: false for container threads; else within the /64 of an interface address.
+ */
+export function localAddressCheck(
+  ifs: InterfaceAddresses,
+  containers?: { get(id: string): ContainerInfo | undefined },
+  containerIps?: () => Iterable<string>,
+): (ip: string, thread: ThreadInfo) => boolean {
+  return (ip, thread) => {
+    const cid = thread.containerId === "host" ? "" : thread.containerId;
+    const v6 = ip.includes(":");
+    if (cid !== "") {
+      if (v6) return false;
+      const own = containers?.get(cid)?.ip ?? "";
+      if (own !== "") return own === ip;
+      if (containerIps) for (const c of containerIps()) if (c !== "" && c === ip) return true;
+      return false;
+    }
+    if (!v6) return ifs.ipv4().has(ip);
+    const a = parseIpv6(ip);
+    if (!a) return false;
+    for (const i of ifs.ipv6()) {
+      const b = parseIpv6(i);
+      if (!b) continue;
+      let same = true;
+      for (let k = 0; k < 8; k++) if (a[k] !== b[k]) { same = false; break; }
+      if (same) return true;
+    }
+    return false;
+  };
 }

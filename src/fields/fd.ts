@@ -46,14 +46,21 @@ function removeDupSlashes(s: string): string {
 export function fdFields(ctx: FieldContext): FieldClassImpl {
   const local = (ip: string, t: ThreadInfo): boolean => (ctx.isLocalAddress ? ctx.isLocalAddress(ip, t) : false);
 
+  // One scratch object reused by every extraction (extractors run synchronously, one at a time).
+  const scratch: FdCtx = { t: null as unknown as ThreadInfo, fd: undefined };
   function fdctx(ev: Event, argFd = -1): FdCtx | undefined {
     if (!isFdEvent(ev)) return undefined;
     const t = ev.thread;
     if (!t) return undefined;
-    if (argFd !== -1) return { t, fd: t.fds.get(argFd) };
+    scratch.t = t;
+    if (argFd !== -1) {
+      scratch.fd = t.fds.get(argFd);
+      return scratch;
+    }
     let fd: FdInfo | undefined = ev.fdInfo ?? undefined;
     if (!fd && ev.fdNum !== -1) fd = t.fds.get(ev.fdNum);
-    return { t, fd };
+    scratch.fd = fd;
+    return scratch;
   }
 
   /** sinsp_filter_check_fd::extract_fdname_from_event: the name from the event when no fd is known. */
@@ -107,7 +114,8 @@ export function fdFields(ctx: FieldContext): FieldClassImpl {
     }
     return s;
   };
-  const containerId = (t: ThreadInfo): string => t.containerId;
+  // libsinsp prefixes the plugin's thread container id, which is "" for host processes.
+  const containerId = (t: ThreadInfo): string => (t.containerId === "host" ? "" : t.containerId);
 
   // Client/server/local/remote sides of a connected socket (FdInfo: sip/sport = client, dip/dport = server).
   const clientIp = FD((fd) => (fdRoleNone(fd) || !isSock(fd) ? undefined : fd.sip));

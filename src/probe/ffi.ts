@@ -19,16 +19,22 @@ export interface EmbeddedAssets {
 /**
  * Load embedded.ts without a static import: Vite (vitest) would try to parse the binaries, while
  * Bun's bundler follows the literal `require` and embeds them in `bun build --compile` output.
- * Under vitest, Bun's own loader is reached through createRequire.
+ * Where that `require` is not Bun's own (code evaluated by vitest's module runner), Bun's loader is
+ * reached through createRequire.
  * @throws Error if ffi/build/ has not been built (run scripts/build.sh).
  */
 export function embeddedAssets(): EmbeddedAssets {
+  let first: unknown;
   try {
-    if (!process.env.VITEST) return require("./embedded.ts") as EmbeddedAssets;
+    return require("./embedded.ts") as EmbeddedAssets;
+  } catch (e) {
+    first = e;
+  }
+  try {
     return createRequire(import.meta.url)("./embedded.ts") as EmbeddedAssets;
   } catch (e) {
     throw new Error(
-      `falco-ts: the probe build outputs (ffi/build/probe.bpf.o, ffi/build/libfts.so) are missing: run 'bash scripts/build.sh' (${(e as Error).message})`,
+      `falco-ts: the probe build outputs (ffi/build/probe.bpf.o, ffi/build/libfts.so) are missing: run 'bash scripts/build.sh' (${(first as Error).message}; ${(e as Error).message})`,
     );
   }
 }

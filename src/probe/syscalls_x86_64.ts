@@ -418,21 +418,29 @@ export const PROBE_EVENTS: ReadonlySet<string> = new Set([
   // credentials, namespaces, misc
   "setuid", "setgid", "setresuid", "setresgid", "setreuid", "setregid", "capset",
   "setns", "unshare", "ptrace", "init_module", "finit_module", "prctl",
+  // receives, more fd creators, process groups, signals, limits, ownership
+  "recvfrom", "recvmsg", "shutdown", "socketpair", "eventfd", "eventfd2", "signalfd", "signalfd4",
+  "timerfd_create", "inotify_init", "inotify_init1", "epoll_create", "epoll_create1",
+  "pidfd_open", "pidfd_getfd", "close_range", "getcwd", "setsid", "setpgid", "kill", "tgkill",
+  "setrlimit", "prlimit", "chown", "lchown", "fchown", "fchownat", "open_by_handle_at",
 ]);
 
 /**
  * Events the state engine always needs (process tree, fds, cwd), selected whatever the rules ask:
- * clone family, execve family, procexit, chdir/fchdir, close and the open family.
+ * clone family, execve family, procexit, chdir/fchdir, close and the open family, and prctl
+ * (PR_SET_CHILD_SUBREAPER: containerd-shim becomes the parent of `docker exec` processes; libsinsp's
+ * state set has prctl for the same reason).
  */
 export const STATE_EVENTS: ReadonlySet<string> = new Set([
   "clone", "fork", "vfork", "clone3", "execve", "execveat", "procexit", "chdir", "fchdir", "close",
-  "open", "openat", "openat2", "creat",
+  "open", "openat", "openat2", "creat", "prctl",
 ]);
 
 /** ppm event names whose x86-64 source differs from the syscall of the same name. */
 const EVENT_SOURCES: Readonly<Record<string, readonly number[]>> = {
   procexit: [SEL_PROCEXIT],
   umount: [166], // x86-64 has no umount syscall; libs maps umount2(2) to umount2 and old umount events
+  prlimit: [302], // prlimit64(2)
 };
 
 /**

@@ -315,6 +315,16 @@ export class Context {
     const half = Math.floor(width / 2);
     let pos = Math.max(0, loc.pos.offset);
     for (; pos > 0 && (pos >= text.length || text[pos] === "\n"); pos--);
+    if (pos === 0 && text[0] === "\n") {
+      // Falco's size_t arithmetic when the content starts with a newline and the position is 0:
+      // `to` wraps below zero, so the "line" is the whole rest of the content, both ends are
+      // replaced by "..." and no caret line is added.
+      let r = text.slice(1);
+      if (r.length === 0) return "<No context available>\n";
+      r = "..." + r.slice(3);
+      r = r.slice(0, r.length - 3) + "...";
+      return r + "\n";
+    }
     let from = pos;
     for (; from > 0 && text[from] !== "\n" && pos - from < half; from--);
     let to = pos;

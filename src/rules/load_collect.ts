@@ -270,7 +270,7 @@ export class Collector {
     ctx: null,
   };
 
-  /** Forget everything. */
+  /** Forget everything collected. */
   clear(): void {
     this.curIndex = 0;
     this.lists.clear();
@@ -292,6 +292,7 @@ export class Collector {
     m.set(info.name, info);
   }
 
+  /** required_engine_version: must be compatible with ours (same major, not newer); keeps the maximum. @throws RuleLoadException LOAD_ERR_VALIDATE. */
   defineEngineVersion(version: Version, ctx: Context): void {
     if (!versionCompatible(ENGINE_VERSION_V, version)) {
       lv(
@@ -305,6 +306,7 @@ export class Collector {
     }
   }
 
+  /** required_plugin_versions entry with alternatives: versions must parse, names must be unique. @throws RuleLoadException. */
   definePluginVersions(alternatives: PluginRequirement[], ctx: Context): void {
     const names = new Set<string>();
     for (const req of alternatives) {
@@ -319,10 +321,12 @@ export class Collector {
     this.requiredPluginVersions.push(alternatives);
   }
 
+  /** Define (or redefine in place) a list. */
   defineList(info: ListInfo): void {
     this.defineInfo(this.lists, info);
   }
 
+  /** Append items to an existing list. @throws RuleLoadException when there is none. */
   appendList(info: ListInfo): void {
     const prev = this.lists.at(info.name);
     if (!prev) lv("LOAD_ERR_VALIDATE", ERROR_NO_PREVIOUS_LIST, info.ctx);
@@ -330,10 +334,12 @@ export class Collector {
     prev.visibility = this.curIndex++;
   }
 
+  /** Define (or redefine in place) a macro. */
   defineMacro(info: MacroInfo): void {
     this.defineInfo(this.macros, info);
   }
 
+  /** Append condition text (joined with a space) to an existing macro. @throws RuleLoadException when there is none. */
   appendMacro(info: MacroInfo): void {
     const prev = this.macros.at(info.name);
     if (!prev) lv("LOAD_ERR_VALIDATE", ERROR_NO_PREVIOUS_MACRO, info.ctx);
@@ -349,6 +355,7 @@ export class Collector {
     return ret;
   }
 
+  /** Define (or redefine in place) a rule; unknown sources warn; exceptions are validated. @throws RuleLoadException. */
   defineRule(cfg: CollectConfig, info: RuleInfo): void {
     this.findPrevRule(info.name, info.source, info.ctx);
     const source = cfg.sources.get(info.source);
@@ -372,6 +379,7 @@ export class Collector {
     return s;
   }
 
+  /** `append: true` / `override: {k: append}`: append condition/output/desc (space-joined), tags, exceptions (or exception values). @throws RuleLoadException. */
   appendRule(cfg: CollectConfig, info: RuleUpdateInfo): void {
     const prev = this.findPrevRule(info.name, info.source, info.ctx);
     if (!prev) lv("LOAD_ERR_VALIDATE", ERROR_NO_PREVIOUS_RULE_APPEND, info.ctx);
@@ -409,6 +417,7 @@ export class Collector {
     prev.visibility = this.curIndex++;
   }
 
+  /** `override: {k: replace}`: replace the given keys of an existing rule. @throws RuleLoadException. */
   selectiveReplaceRule(cfg: CollectConfig, info: RuleUpdateInfo): void {
     const prev = this.findPrevRule(info.name, info.source, info.ctx);
     if (!prev) lv("LOAD_ERR_VALIDATE", ERROR_NO_PREVIOUS_RULE_REPLACE, info.ctx);
@@ -430,6 +439,7 @@ export class Collector {
     prev.visibility = this.curIndex++;
   }
 
+  /** Standalone `enabled` item (deprecated): set `enabled` of an existing rule. @throws RuleLoadException. */
   enableRule(name: string, enabled: boolean, ctx: Context): void {
     const prev = this.rules.at(name);
     if (!prev) lv("LOAD_ERR_VALIDATE", "Rule has 'enabled' key but no rule by that name already exists", ctx);

@@ -287,17 +287,28 @@ function parseWithLists(condition: string, lists: IndexedMap<CompiledList>, ctx:
   }
 }
 
-interface MacroResolution {
+/** Result of macro resolution on one AST (filter_macro_resolver's state after run()). */
+export interface MacroResolution {
+  /** The AST with visible macros substituted (fresh nodes where substituted). */
   ast: Expr;
+  /** Reference loops found ("reference loop in macro 'X'"), with the identifier position. */
   errors: { msg: string; pos: PosInfo }[];
+  /** Identifiers that are not visible macros (loops are reported here too, as Falco does). */
   unknown: { name: string; pos: PosInfo }[];
-  resolved: string[];
+  /** Macros substituted (inner references first), with the identifier position. */
+  resolved: { name: string; pos: PosInfo }[];
 }
 
-class ExpansionTooLarge extends Error {}
+/** Macro expansion exceeded COMPILE_LIMITS. */
+export class ExpansionTooLarge extends Error {}
 
-/** Falco's filter_macro_resolver: substitute visible macros (recursively), detecting reference loops. */
-function resolveMacrosInAst(ast: Expr, visible: ReadonlyMap<string, Expr>): MacroResolution {
+/**
+ * Falco's filter_macro_resolver (userspace/engine/filter_macro_resolver.cpp): substitute the
+ * identifiers naming visible macros by clones of their ASTs, recursively, in boolean positions
+ * only (and/or/not children; never inside checks, transformers or lists), detecting reference
+ * loops. @throws ExpansionTooLarge past COMPILE_LIMITS (Falco has no limit).
+ */
+export function resolveMacrosInAst(ast: Expr, visible: ReadonlyMap<string, Expr>): MacroResolution {
   const res: MacroResolution = { ast, errors: [], unknown: [], resolved: [] };
   const path: string[] = [];
   let nodes = 0;
@@ -321,7 +332,7 @@ function resolveMacrosInAst(ast: Expr, visible: ReadonlyMap<string, Expr>): Macr
           if (path.length >= COMPILE_LIMITS.maxMacroDepth) throw new ExpansionTooLarge("macro references nested too deeply");
           path.push(e.identifier);
           const out = visit(cloneAst(m));
-          res.resolved.push(e.identifier);
+          res.resolved.push({ name: e.identifier, pos: e.pos });
           path.pop();
           return out;
         }
@@ -359,7 +370,7 @@ function resolveMacros(
     const msg = r.errors.length > 0 ? r.errors[0]!.msg : `Undefined macro '${r.unknown[0]!.name}' used in filter.`;
     lv(msg, ctx.conditionChild(pos, condition));
   }
-  for (const name of r.resolved) {
+  for (const { name } of r.resolved) {
     const m = macros.at(name);
     if (m) m.used = true;
   }

@@ -33,8 +33,10 @@ export function resolveFilterWarnings(ast: Expr): ResolverWarnings {
     switch (e.kind) {
       case "and":
       case "or":
-      case "transformer_list":
         for (const c of e.children) visit(c);
+        return;
+      case "transformer_list":
+        // libsinsp's base_expr_visitor does not descend into transformer lists
         return;
       case "not":
         visit(e.child);

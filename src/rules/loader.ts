@@ -45,6 +45,7 @@ import { type CompiledRule, type RuleMatching, Ruleset } from "./ruleset.ts";
 import { formatPriority, parsePriority, Priority } from "./priority.ts";
 import type { FieldRegistry } from "../fields/registry.ts";
 
+/** Extra output formats/fields (Falco `append_output`), re-exported for the CLI. */
 export type { ExtraOutputField, ExtraOutputFormat };
 
 /** Falco 0.44's engine version, "0.63.0" (falco_engine_version.h). */
@@ -607,4 +608,44 @@ export function applySelection(ruleset: Ruleset, opts: Pick<LoadOptions, "disabl
     if (sel.rule !== undefined && sel.rule !== "") ruleset.setEnabledByName(sel.rule, "wildcard", en);
     if (sel.tag !== undefined && sel.tag !== "") ruleset.setEnabledByTags([sel.tag], en);
   }
+}
+
+/** What a describe command writes and its exit code. */
+export interface DescribeOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * `falco -L` (no name) / `falco -l NAME` (load_rules_files.cpp): the rules table as text, or with
+ * `json` Falco's describe JSON on one line. An unknown NAME is Falco's error
+ * `Rule "NAME" is not loaded` on stderr with exit code 1.
+ */
+export function describeRules(loader: RulesLoader, name?: string, json = false): DescribeOutput {
+  let d: DescribeJson;
+  try {
+    d = loader.describe(name);
+  } catch (e) {
+    return { stdout: "", stderr: `Error: ${(e as Error).message}\n`, exitCode: 1 };
+  }
+  return { stdout: json ? toFalcoJson(d) + "\n" : describeRulesText(d), stderr: "", exitCode: 0 };
+}
+
+/**
+ * The text Falco prints when loading fails at start-up (load_rules_files.cpp): the verbose result
+ * of the first failing file, or the plugin requirement error. Undefined when loading succeeded.
+ */
+export function loadFailureText(r: LoadResult): string | undefined {
+  const bad = r.files.find((f) => !f.successful);
+  if (bad) return bad.asVerboseString(r.contents);
+  return r.pluginError;
+}
+
+/**
+ * The warnings Falco logs at start-up: the verbose result of each file that loaded with warnings
+ * (one string per file, in load order).
+ */
+export function loadWarningTexts(r: LoadResult): string[] {
+  return r.files.filter((f) => f.successful && f.hasWarnings()).map((f) => f.asVerboseString(r.contents));
 }

@@ -20,13 +20,13 @@
  */
 import { existsSync } from "node:fs";
 import { EF, EVENT_TABLE, PPM_EVENT_MAX, PPME, PT } from "../events/event_table.ts";
-import { Event } from "../events/event.ts";
+import { Event, decodeString } from "../events/event.ts";
 import { FdType, type FdInfo } from "./types.ts";
 import { PPM_CL, Thread, ThreadTable, cloneFdInfo, newFdInfo } from "./threads.ts";
 import { concatenatePaths, updateCwd } from "./paths.ts";
 import { containerIdFromCgroups, parseCgroupItems } from "./container.ts";
 import { UserGroupManager } from "./users.ts";
-import { type ScanResult, bootTimeNs, readProcThread, scanProc } from "./procfs.ts";
+import { type ScanResult, bootTimeNs, readProcFd, readProcThread, scanProc } from "./procfs.ts";
 import { addrPort, ipv4Text, ipv6Text, isIpv4Mapped, tupleText } from "./net.ts";
 
 /** PPM_O_* open flags used here (driver/ppm_events_public.h). */
@@ -618,6 +618,7 @@ export class StateEngine {
         }
         const t = tt.addFromScan(p);
         if (t) {
+          tt.linkParent(t);
           const main = tt.mainThread(t);
           if (main && main !== t) {
             t.fds = main.fds;
@@ -651,6 +652,8 @@ export class StateEngine {
   private revalidate(t: Thread): void {
     if (t.isInvalid()) return;
     this.threads.add(t);
+    const p = this.threads.linkParent(t);
+    if (p) p.nChildren++;
   }
 
   private recordExited(tid: number, ptid: number, ts: bigint): void {
@@ -798,7 +801,7 @@ export class StateEngine {
     }
     if (this.threads.add(c)) {
       this.stats.cloneChildrenCreated++;
-      const parent = this.threads.get(c.ptid);
+      const parent = this.threads.linkParent(c);
       if (parent) parent.nChildren++;
     }
   }
@@ -865,7 +868,7 @@ export class StateEngine {
       return;
     }
     this.stats.cloneChildrenCreated++;
-    const parent = this.threads.get(c.ptid);
+    const parent = this.threads.linkParent(c);
     if (parent) parent.nChildren++;
     ev.thread = c;
   }
@@ -893,6 +896,24 @@ export class StateEngine {
         t.vpid = t.pid;
       }
       this.revalidate(t);
+    } else if (this.queryProc) {
+      // Live capture only: our probe sends procexit reaper_tid 0, so orphans are re-parented by
+      // guess (findNewReaper), which misses subreapers that called prctl before we started —
+      // e.g. containerd-shim, the parent of every `docker exec` process once runc's
+      // intermediate process exits. The kernel's parent at exec time is authoritative; libsinsp
+      // gets the same answer from the modern probe's reaper_tid.
+      const k = this.num("ptid", -1);
+      if (k > 0 && k !== t.ptid && k !== t.tid) {
+        const np = this.threads.get(k);
+        if (np && !np.isInvalid() && !np.dead) {
+          t.ptid = k;
+          np.nChildren++;
+          // The kernel re-parented this process to np: np's process is a child subreaper (its
+          // prctl predates the capture). Remember it so later orphans go to it at procexit.
+          const main = this.threads.mainThread(np) ?? np;
+          if (main.pid !== 1) main.isReaper = true;
+        }
+      }
     }
     t.fdlimit = this.num("fdlimit", t.fdlimit);
     this.readVm(t);
@@ -1514,6 +1535,7 @@ export class StateEngine {
     const f = ev.fdInfo;
     if (!f || this.res() < 0) return;
     if (f.type === FdType.IPV4_SOCK || f.type === FdType.IPV6_SOCK) f.connected = true;
+    if (incoming && f.type === FdType.UNIX_SOCK && this.queryProc) this.recvFds(t);
     if (!(f.name.length === 0 || !isTcp(f))) return;
     const ti = this.xi("tuple");
     if (ti < 0) return;
@@ -1550,6 +1572,41 @@ export class StateEngine {
       if (!f.isServer && !f.isClient) this.guessRole(t, f, incoming);
       if (incoming ? f.isClient : f.isServer) swapAddrs(f);
       f.name = sockinfoText(f);
+    }
+  }
+
+  /**
+   * process_recvmsg_ancillary_data (live mode): fds received over a unix socket with SCM_RIGHTS
+   * are read from /proc and added to the receiver's table. The control buffer holds x86-64/aarch64
+   * `struct cmsghdr` {size_t len; int level; int type} followed by int fds, 8-byte aligned.
+   */
+  private recvFds(t: Thread): void {
+    const i = this.xi("msgcontrol");
+    if (i < 0) return;
+    const ev = this.ev;
+    const o = ev.paramOff(i);
+    const len = ev.paramLen(i);
+    const dv = ev.dv;
+    const HDR = 16;
+    const SCM_RIGHTS = 1;
+    let p = 0;
+    while (p + HDR <= len) {
+      const clen = Number(dv.getBigUint64(o + p, true));
+      const type = dv.getInt32(o + p + 12, true);
+      if (clen < HDR || p + clen > len) break;
+      if (type === SCM_RIGHTS) {
+        const dataSize = clen - HDR;
+        if (dataSize % 4 !== 0 || dataSize / 4 > 253) break;
+        for (let k = 0; k < dataSize; k += 4) {
+          const fd = dv.getInt32(o + p + HDR + k, true);
+          const fi = readProcFd(`${this.hostRoot}/proc/${t.pid}`, fd, { netCache: this.netCache });
+          if (!fi) continue;
+          const nf = newFdInfo(fi.type ?? FdType.UNKNOWN, fi.name ?? "");
+          Object.assign(nf, fi);
+          t.fds.set(fd, nf);
+        }
+      }
+      p += (clen + 7) & ~7;
     }
   }
 
@@ -1719,7 +1776,7 @@ function bytesEqual(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: num
 function cstr(b: Uint8Array, s: number, end: number): string {
   let e = s;
   while (e < end && b[e] !== 0) e++;
-  return new TextDecoder().decode(b.subarray(s, e));
+  return decodeString(b, s, e);
 }
 
 /** sinsp_utils::is_sockaddr_valid (length check by family). */

@@ -320,17 +320,10 @@ const ANON: Record<string, FdType> = {
   bpf_iter: FdType.BPF,
 };
 
-/** Read the fd table of the process whose /proc directory is `procPidDir`. */
-export function readProcFds(procPidDir: string, opts: ProcReadOptions = {}): Array<[number, Partial<FdInfo>]> {
-  const out: Array<[number, Partial<FdInfo>]> = [];
-  let names: string[];
-  try {
-    names = readdirSync(`${procPidDir}/fd`);
-  } catch {
-    return out;
-  }
+/** A lazy getter of the socket table of a process' network namespace (cached per namespace in opts.netCache). */
+function netTablesFor(procPidDir: string, opts: ProcReadOptions): () => Map<number, Partial<FdInfo>> {
   let net: Map<number, Partial<FdInfo>> | undefined;
-  const netTables = (): Map<number, Partial<FdInfo>> => {
+  return () => {
     if (net) return net;
     const nsLink = readLink(`${procPidDir}/ns/net`) ?? procPidDir;
     const cache = opts.netCache;
@@ -341,44 +334,64 @@ export function readProcFds(procPidDir: string, opts: ProcReadOptions = {}): Arr
     }
     return net;
   };
+}
+
+/** One fd of a process from /proc (libscap scap_fd_scan_fd_dir / handle_file), or null if gone or an unresolved socket. */
+function procFd(procPidDir: string, n: string, netTables: () => Map<number, Partial<FdInfo>>): Partial<FdInfo> | null {
+  const link = readLink(`${procPidDir}/fd/${n}`);
+  if (link === null) return null;
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(`${procPidDir}/fd/${n}`);
+  } catch {
+    st = undefined;
+  }
+  if (link.startsWith("socket:[")) {
+    const ino = Number(link.slice(8, -1));
+    const s = netTables().get(ino);
+    if (!s) return null; // unresolved sockets are not added (libsinsp add_fd_from_scap drops UNKNOWN)
+    return { ...s, ino };
+  }
+  if (link.startsWith("pipe:[")) return { type: FdType.FIFO, name: link, ino: Number(link.slice(6, -1)) };
+  if (link.startsWith("anon_inode:")) return { type: ANON[link.slice(11)] ?? FdType.UNSUPPORTED, name: "" };
+  if (link.startsWith("/memfd:")) return { type: FdType.MEMFD, name: link };
+  if (st && st.isFIFO()) return { type: FdType.FIFO, name: link, ino: Number(st.ino) };
+  if (st && st.isDirectory()) return { type: FdType.DIRECTORY, name: link, ino: Number(st.ino) };
+  if (st && (st.isFile() || st.isBlockDevice() || st.isCharacterDevice() || st.isSymbolicLink())) {
+    const fi: Partial<FdInfo> = { type: FdType.FILE_V2, name: link, ino: Number(st.ino), dev: Number(st.dev) };
+    const info = readText(`${procPidDir}/fdinfo/${n}`);
+    const fm = info ? /^flags:\s+([0-7]+)/m.exec(info) : null;
+    if (fm) fi.openFlags = linuxOpenFlagsToPpm(parseInt(fm[1]!, 8));
+    return fi;
+  }
+  return { type: FdType.UNSUPPORTED, name: link, ino: st ? Number(st.ino) : 0 };
+}
+
+/** Read the fd table of the process whose /proc directory is `procPidDir` (e.g. "/proc/1234"). */
+export function readProcFds(procPidDir: string, opts: ProcReadOptions = {}): Array<[number, Partial<FdInfo>]> {
+  const out: Array<[number, Partial<FdInfo>]> = [];
+  let names: string[];
+  try {
+    names = readdirSync(`${procPidDir}/fd`);
+  } catch {
+    return out;
+  }
+  const netTables = netTablesFor(procPidDir, opts);
   for (const n of names) {
     const fd = Number(n);
     if (!Number.isInteger(fd)) continue;
-    const link = readLink(`${procPidDir}/fd/${n}`);
-    if (link === null) continue;
-    let st: ReturnType<typeof statSync> | undefined;
-    try {
-      st = statSync(`${procPidDir}/fd/${n}`);
-    } catch {
-      st = undefined;
-    }
-    let fi: Partial<FdInfo> | undefined;
-    if (link.startsWith("socket:[")) {
-      const ino = Number(link.slice(8, -1));
-      const s = netTables().get(ino);
-      if (!s) continue; // unresolved sockets are not added (libsinsp add_fd_from_scap drops UNKNOWN)
-      fi = { ...s, ino };
-    } else if (link.startsWith("pipe:[")) {
-      fi = { type: FdType.FIFO, name: link, ino: Number(link.slice(6, -1)) };
-    } else if (link.startsWith("anon_inode:")) {
-      fi = { type: ANON[link.slice(11)] ?? FdType.UNSUPPORTED, name: "" };
-    } else if (link.startsWith("/memfd:")) {
-      fi = { type: FdType.MEMFD, name: link };
-    } else if (st && st.isFIFO()) {
-      fi = { type: FdType.FIFO, name: link, ino: Number(st.ino) };
-    } else if (st && st.isDirectory()) {
-      fi = { type: FdType.DIRECTORY, name: link, ino: Number(st.ino) };
-    } else if (st && (st.isFile() || st.isBlockDevice() || st.isCharacterDevice() || st.isSymbolicLink())) {
-      fi = { type: FdType.FILE_V2, name: link, ino: Number(st.ino), dev: Number(st.dev) };
-      const info = readText(`${procPidDir}/fdinfo/${n}`);
-      const fm = info ? /^flags:\s+([0-7]+)/m.exec(info) : null;
-      if (fm) fi.openFlags = linuxOpenFlagsToPpm(parseInt(fm[1]!, 8));
-    } else {
-      fi = { type: FdType.UNSUPPORTED, name: link, ino: st ? Number(st.ino) : 0 };
-    }
-    out.push([fd, fi]);
+    const fi = procFd(procPidDir, n, netTables);
+    if (fi) out.push([fd, fi]);
   }
   return out;
+}
+
+/**
+ * Read one fd of a process from /proc (libscap scap_get_fdinfo, used for fds received with
+ * SCM_RIGHTS). Returns null if the fd is gone or is a socket not found in the socket tables.
+ */
+export function readProcFd(procPidDir: string, fd: number, opts: ProcReadOptions = {}): Partial<FdInfo> | null {
+  return procFd(procPidDir, String(fd), netTablesFor(procPidDir, opts));
 }
 
 /** Counters of one scan. */

@@ -473,7 +473,22 @@ export class ThreadTable {
   }
 
   /**
-   * Recount children per thread (after bulk loads where children may precede parents). Also links
+   * libsinsp create_thread_dependencies, parent part: a thread (other than pid 1) whose parent is
+   * not in the table, or is a placeholder, gets ptid 0 (proc.ppid 0). Returns the parent if valid.
+   */
+  linkParent(t: Thread): Thread | undefined {
+    if (t.isInvalid() || t.pid === 1) return undefined;
+    const p = this.threads.get(t.ptid);
+    if (!p || p.isInvalid()) {
+      t.ptid = 0;
+      return undefined;
+    }
+    return p;
+  }
+
+  /**
+   * Recount children per thread (after bulk loads where children may precede parents), setting
+   * ptid 0 where the parent is unknown (`linkParent`, as libsinsp after its proc scan). Also links
    * threads to their main thread's fd table and cwd (`linkGroups`), so one call after a bulk load
    * is enough.
    */
@@ -481,7 +496,7 @@ export class ThreadTable {
     this.linkGroups();
     for (const t of this.threads.values()) t.nChildren = 0;
     for (const t of this.threads.values()) {
-      const p = this.threads.get(t.ptid);
+      const p = this.linkParent(t);
       if (p && p !== t) p.nChildren++;
     }
   }

@@ -1,0 +1,64 @@
+/**
+ * Consumer ceiling of the full Bun pipeline: open the probe (src/probe/probe.ts) with the agent's
+ * selection for RULES and a RING_BYTES ring buffer, do not consume until SIGUSR1 (bench/run.sh
+ * runs a storm meanwhile), then drain as fast as possible through decode, state and rules
+ * (Engine.processBatch, the agent's engine with its match handler and outputs) and time it.
+ *
+ * Usage: bun bench/drain.ts RULES RING_BYTES
+ * Prints "ready" once attached, then one JSON line:
+ *   {"mode":"prefill","events","seconds","rate","drops","kernel_events","matches"}
+ * Alerts go to stdout as the agent's would: redirect them (run.sh sends them to /dev/null) —
+ * the JSON line is written to stderr prefixed with "RESULT ".
+ */
+import { matchHandler } from "../src/cli/agent.ts";
+import { Engine } from "../src/engine.ts";
+import { createOutputs } from "../src/outputs/config.ts";
+import { Probe } from "../src/probe/probe.ts";
+import { scanProc } from "../src/state/procfs.ts";
+import { benchPipeline } from "./common.ts";
+import { syscallSet } from "../src/cli/agent.ts";
+
+const [rules, ringArg] = process.argv.slice(2);
+if (!rules) {
+  process.stderr.write("usage: bun bench/drain.ts RULES [RING_BYTES]\n");
+  process.exit(2);
+}
+const b = benchPipeline(rules, true);
+const p = b.pipeline;
+const outputs = createOutputs(b.config as never, { log: () => {}, hostname: p.hostname });
+const active = b.active;
+const engine: Engine = new Engine({
+  state: p.state,
+  ruleset: active.result.ruleset!,
+  onMatch: matchHandler(p, () => active, outputs),
+  ruleMatching: b.config.rule_matching,
+});
+const probe = Probe.open({ syscalls: syscallSet(b.config, active), bufferBytes: ringArg ? Number(ringArg) : 0 });
+scanProc(p.state.threads, p.state.hostRoot);
+let go = false;
+process.on("SIGUSR1", () => {
+  go = true;
+});
+process.stdout.write("ready\n");
+while (!go) await Bun.sleep(2);
+
+const t0 = performance.now();
+let events = 0;
+let empty = 0;
+while (empty < 2) {
+  const batch = probe.poll();
+  if (batch.len === 0) {
+    empty++;
+    continue;
+  }
+  empty = 0;
+  events += engine.processBatch(batch.buf, batch.len).events;
+}
+const secs = (performance.now() - t0) / 1000;
+const st = probe.stats();
+probe.close();
+await outputs.close();
+process.stderr.write(
+  `RESULT ${JSON.stringify({ mode: "prefill", events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors })}\n`,
+);
+process.exit(0);
