@@ -4,7 +4,9 @@
  * runs a storm meanwhile), then drain as fast as possible through decode, state and rules
  * (Engine.processBatch, the agent's engine with its match handler and outputs) and time it.
  *
- * Usage: bun bench/drain.ts RULES RING_BYTES
+ * Usage: bun bench/drain.ts RULES RING_BYTES [MODE]
+ * MODE (timing splits): full (default: decode, state, rules, as the agent), state (decode + state
+ * engine, no rules), decode (Event.reset per record only).
  * Prints "ready" once attached, then one JSON line:
  *   {"mode":"prefill","events","seconds","rate","drops","kernel_events","matches"}
  * Alerts go to stdout as the agent's would: redirect them (run.sh sends them to /dev/null) —
@@ -18,7 +20,12 @@ import { scanProc } from "../src/state/procfs.ts";
 import { benchPipeline } from "./common.ts";
 import { syscallSet } from "../src/cli/agent.ts";
 
-const [rules, ringArg] = process.argv.slice(2);
+const [rules, ringArg, modeArg] = process.argv.slice(2);
+const mode = modeArg ?? "full";
+if (!["full", "state", "decode"].includes(mode)) {
+  process.stderr.write(`drain: unknown mode "${mode}" (full, state, decode)\n`);
+  process.exit(2);
+}
 if (!rules) {
   process.stderr.write("usage: bun bench/drain.ts RULES [RING_BYTES]\n");
   process.exit(2);
@@ -52,13 +59,24 @@ while (empty < 2) {
     continue;
   }
   empty = 0;
-  events += engine.processBatch(batch.buf, batch.len).events;
+  if (mode === "full") {
+    events += engine.processBatch(batch.buf, batch.len).events;
+    continue;
+  }
+  const ev = engine.view;
+  for (let off = 0; off + 26 <= batch.len; off = (off + ev.len + 7) & ~7) {
+    ev.reset(batch.buf, off, batch.len - off);
+    if (mode === "state") {
+      p.state.process(ev);
+    }
+    events++;
+  }
 }
 const secs = (performance.now() - t0) / 1000;
 const st = probe.stats();
 probe.close();
 await outputs.close();
 process.stderr.write(
-  `RESULT ${JSON.stringify({ mode: "prefill", events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors })}\n`,
+  `RESULT ${JSON.stringify({ mode: `prefill-${mode}`, events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors })}\n`,
 );
 process.exit(0);

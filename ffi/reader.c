@@ -44,9 +44,12 @@ struct fts_probe {
 	volatile uint64_t *prod_pos;
 	uint8_t *data;
 	uint64_t nread;
-	/* .bss of the object (mmap'ed after load), for the clock offset */
-	uint8_t *bss;
+	/* .bss of the object (updated through the map fd), for the clock offset */
+	int bss_fd;
+	size_t bss_size;
 	size_t boot_off_at;
+	uint64_t boot_off;      /* offset currently in the probe */
+	uint64_t last_clock_ns; /* CLOCK_MONOTONIC of the last clock check */
 };
 
 /* libbpf log capture: the tail of what libbpf printed during falcots_open (verifier log included). */
@@ -159,7 +162,7 @@ fts_probe *falcots_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid,
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	h->sel_fd = h->stats_fd = -1;
+	h->sel_fd = h->stats_fd = h->bss_fd = -1;
 	h->page = (size_t)sysconf(_SC_PAGESIZE);
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "fts");
 	h->obj = bpf_object__open_mem(obj_buf, obj_len, &oo);
@@ -206,6 +209,7 @@ fts_probe *falcots_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid,
 	uint64_t bo = boot_offset_ns();
 	memcpy(init + off_boot, &bo, 8);
 	h->boot_off_at = (size_t)off_boot;
+	h->boot_off = bo;
 
 	/* Only the four entry programs are attached; sx_* are tail-call targets (loaded, not attached). */
 	if(bpf_object__load(h->obj)) {
@@ -216,7 +220,8 @@ fts_probe *falcots_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid,
 			set_err(err, errlen, "loading the BPF probe failed (%s): the kernel verifier or BTF rejected it", strerror(e));
 		goto fail;
 	}
-	h->bss = (uint8_t *)bpf_map__initial_value(bss, &bss_sz);
+	h->bss_fd = bpf_map__fd(bss);
+	h->bss_size = bss_sz;
 	h->sel_fd = bpf_object__find_map_fd_by_name(h->obj, "sel");
 	h->stats_fd = bpf_object__find_map_fd_by_name(h->obj, "stats");
 
@@ -285,9 +290,25 @@ int falcots_set_syscalls(fts_probe *h, const uint8_t *flags, uint32_t n) {
 	return 0;
 }
 
+/* Follow clock steps (settimeofday, NTP steps): at most once a second, and only when the offset
+ * moved by more than 1 ms, so ordinary jitter never makes timestamps wobble. */
+static void maybe_sync_clock(fts_probe *h) {
+	struct timespec m;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &m);
+	uint64_t now = (uint64_t)m.tv_sec * 1000000000ULL + (uint64_t)m.tv_nsec;
+	if(now - h->last_clock_ns < 1000000000ULL)
+		return;
+	h->last_clock_ns = now;
+	uint64_t bo = boot_offset_ns();
+	uint64_t d = bo > h->boot_off ? bo - h->boot_off : h->boot_off - bo;
+	if(d > 1000000ULL)
+		falcots_sync_clock(h);
+}
+
 int64_t falcots_poll(fts_probe *h, uint8_t *buf, size_t cap) {
 	if(!h || !buf)
 		return -EINVAL;
+	maybe_sync_clock(h);
 	uint64_t cons = __atomic_load_n(h->cons_pos, __ATOMIC_ACQUIRE);
 	uint64_t prod = __atomic_load_n(h->prod_pos, __ATOMIC_ACQUIRE);
 	size_t off = 0;
@@ -340,10 +361,16 @@ int falcots_stats(fts_probe *h, uint64_t *out, uint32_t n) {
 }
 
 void falcots_sync_clock(fts_probe *h) {
-	if(!h || !h->bss)
+	if(!h || h->bss_fd < 0 || h->bss_size == 0 || h->bss_size > 4096)
+		return;
+	uint8_t val[4096];
+	uint32_t key = 0;
+	if(bpf_map_lookup_elem(h->bss_fd, &key, val))
 		return;
 	uint64_t bo = boot_offset_ns();
-	__atomic_store_n((uint64_t *)(h->bss + h->boot_off_at), bo, __ATOMIC_RELAXED);
+	memcpy(val + h->boot_off_at, &bo, 8);
+	if(bpf_map_update_elem(h->bss_fd, &key, val, BPF_ANY) == 0)
+		h->boot_off = bo;
 }
 
 void falcots_close(fts_probe *h) {

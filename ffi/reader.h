@@ -72,7 +72,8 @@ int64_t falcots_poll(fts_probe *h, uint8_t *buf, size_t cap);
 /* Fill out[0..n) with the FTS_STAT_* counters (n <= FTS_STAT_N). Returns the count written. */
 int falcots_stats(fts_probe *h, uint64_t *out, uint32_t n);
 
-/* Recompute the realtime-boottime offset used for event timestamps (after a clock step). */
+/* Recompute the realtime-boottime offset used for event timestamps (after a clock step).
+ * falcots_poll() also does this by itself, at most once a second, when the offset moved > 1 ms. */
 void falcots_sync_clock(fts_probe *h);
 
 /* Detach, unload and free. NULL is accepted. */

@@ -306,6 +306,7 @@ describe("process fields", () => {
     expect(reg.bind("proc.aname", undefined).multi!.values(ev)).toEqual(["bash", "sshd", "systemd"]);
     expect(reg.bind("proc.apid", undefined).multi!.values(ev)).toEqual([100, 50, 1]);
     expect(x("proc.apid", ev, "2")).toBe(50);
+    expect(x("proc.apid", ev)).toBe(200); // libsinsp prints ancestor 0 without an index
     expect(x("proc.pid", ev)).toBe(200);
     expect(x("proc.ppid", ev)).toBe(100);
     expect(x("proc.pexepath", ev)).toBe("/usr/bin/bash");

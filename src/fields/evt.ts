@@ -39,11 +39,17 @@ export function tsToString(ts: bigint, date: boolean, ns: boolean): string {
   return out;
 }
 
+let isoSec = -1n;
+let isoPrefix = "";
 /** sinsp_utils::ts_to_iso_8601: "YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000" (UTC). */
 export function tsToIso8601(ts: bigint): string {
   const sec = ts / NS;
-  const d = new Date(Number(sec) * 1000);
-  return `${d.getUTCFullYear().toString().padStart(4, "0")}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${(ts % NS).toString().padStart(9, "0")}+0000`;
+  if (sec !== isoSec) {
+    const d = new Date(Number(sec) * 1000);
+    isoPrefix = `${d.getUTCFullYear().toString().padStart(4, "0")}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}T${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.`;
+    isoSec = sec;
+  }
+  return `${isoPrefix}${(ts % NS).toString().padStart(9, "0")}+0000`;
 }
 
 // ppm_event_category low bits (driver/ppm_events_public.h).

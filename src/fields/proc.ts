@@ -48,10 +48,12 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
    */
   const ancestorField = (get: (p: ThreadInfo) => string | number, text: (p: ThreadInfo) => string): Binder =>
     (arg, style, fullName) => {
-      if (arg !== undefined) {
-        if (style !== "bracket") throw nonexistent(fullName);
-        const n = parseIndex(arg, fullName);
-        if (n < 0) throw nonexistent(fullName);
+      // libsinsp parses the index as a signed 32-bit number: -1 means "no index", other negative
+      // values walk past the root (always <NA>).
+      const n = arg === undefined ? -1 : style === "bracket" ? parseIndex(arg, fullName) : NaN;
+      if (Number.isNaN(n)) throw nonexistent(fullName);
+      if (n < -1) return () => undefined;
+      if (n >= 0) {
         return T((t) => {
           const a = L.ancestor(t, n);
           return a ? get(a) : undefined;
@@ -115,7 +117,7 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
       if (arg === undefined) return T((t) => argsLine(t));
       if (style !== "bracket") throw nonexistent(fullName);
       const n = parseIndex(arg, fullName);
-      return T((t) => (n >= 0 && n < t.args.length ? t.args[n]! : ""));
+      return T((t) => (n < 0 ? argsLine(t) : n < t.args.length ? t.args[n]! : ""));
     },
     "proc.aargs": (arg, style, fullName) => {
       if (arg === undefined) {
@@ -213,7 +215,13 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
     "proc.tty": () => T((t) => t.tty >>> 0),
     "proc.pid": () => T((t) => xid(t.pid)),
     "proc.ppid": () => parent((p) => xid(p.pid)),
-    "proc.apid": ancestorField((p) => p.pid, (p) => String(p.pid)),
+    // Without an index libsinsp prints the process' own pid (get_ancestor_process(0)) but compares
+    // against every ancestor (compare_full_apid).
+    "proc.apid": (arg, style, fullName) => {
+      const r = ancestorField((p) => xid(p.pid) ?? -2, (p) => String(p.pid))(arg, style, fullName);
+      if (typeof r === "function" || !r.multi) return r;
+      return { ...r, extract: T((t) => { const a = L.ancestor(t, 0); return a ? xid(a.pid) : undefined; }) };
+    },
     "proc.vpid": () => T((t) => (t.vpid === -1 ? undefined : t.vpid)),
     "proc.pvpid": () => T((t) => ctx.threads.get(t.ptid)?.vpid),
     "proc.sid": () => T((t) => t.sid),

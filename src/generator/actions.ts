@@ -127,7 +127,7 @@ function fakeProgramInContainer(path: string, args: string): string {
   return `mkdir -p ${dir} && printf '#!/bin/sh\\nexit 0\\n' > ${path} && chmod +x ${path} && ${path} ${args}`;
 }
 
-const RES_ZERO = /evt\.res\s*=\s*0(?!\d)/;
+const RES_ZERO = /evt\.(?:raw)?res\s*=\s*0(?!\d)/;
 
 // ------------------------------------------------------------------------------------------------
 // the actions
@@ -542,10 +542,10 @@ export const ACTIONS: readonly Action[] = [
     targets: [{ rule: "Drop and execute new binary in container" }],
     needs: "docker",
     safe: true,
-    description: "in a container: copy busybox to /tmp/fts-eg-drop (overlayfs upper layer) and run it",
+    description: "in a container: copy busybox to /tmp/fts-eg/true (overlayfs upper layer) and run it",
     run: (ctx) =>
       inContainer(ctx, {}, async (c) => {
-        mustSucceed(await c.exec(["sh", "-c", "cp /bin/busybox /tmp/fts-eg-drop && /tmp/fts-eg-drop true"]), "docker exec drop+exec");
+        mustSucceed(await c.exec(["sh", "-c", "mkdir -p /tmp/fts-eg && cp /bin/busybox /tmp/fts-eg/true && /tmp/fts-eg/true"]), "docker exec drop+exec");
       }),
   },
   {
