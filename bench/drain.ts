@@ -77,6 +77,6 @@ const st = probe.stats();
 probe.close();
 await outputs.close();
 process.stderr.write(
-  `RESULT ${JSON.stringify({ mode: `prefill-${mode}`, events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors })}\n`,
+  `RESULT ${JSON.stringify({ mode: `prefill-${mode}`, events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors, state: p.state.stats })}\n`,
 );
 process.exit(0);

@@ -452,16 +452,19 @@ export class DockerClient {
   }
 
   /**
-   * Metadata from the daemon's on-disk container state (see `inspectFromLocalConfig`), plus the
-   * image's tags and digests from GET /images/{id}/json. Why: dockerd holds a container's lock for
-   * the whole of `docker start`, and GET /containers/{id}/json waits for it (measured here: 1.6 s),
-   * so during start — exactly when the container's first processes run and the first alerts
-   * fire — only the files answer at once. `id` is the full 64-hex id or a unique prefix (the
-   * directory is then found by listing <data root>/containers). Local files carry no live state
-   * beyond what dockerd last wrote (the IP and pid appear once started).
-   * @throws ContainerRuntimeError when the files are missing or unreadable (caller falls back to inspect)
+   * Metadata from the daemon's on-disk container state (see `inspectFromLocalConfig`), read
+   * synchronously: `<data root>/containers/<id>/config.v2.json` and `hostconfig.json`, and the
+   * image's tags and digests from `<data root>/image/<storage driver>/repositories.json` (the
+   * daemon's reference store: {"Repositories": {repo: {"repo:tag" | "repo@digest": image id}}}).
+   * Why: dockerd holds a container's lock for the whole of `docker start`, and
+   * GET /containers/{id}/json waits for it (measured here: 1.6 s), so during start — exactly when
+   * the container's first processes run and its first rules are evaluated — only the files answer,
+   * and they answer at once. `id` is the full 64-hex id or a unique prefix (the directory is then
+   * found by listing <data root>/containers). The files carry what dockerd last wrote (the IP and
+   * pid appear once started; the API refresh on the start event brings them).
+   * @throws ContainerRuntimeError when the files are missing, unreadable or not Docker's format
    */
-  async readLocalConfig(id: string, signal?: AbortSignal): Promise<ContainerMetadata> {
+  readLocalConfigSync(id: string): ContainerMetadata {
     if (this.dataRoot === "") throw new ContainerRuntimeError("docker: on-disk container state disabled");
     const base = `${this.dataRoot}/containers`;
     let full = id.toLowerCase();
@@ -486,16 +489,41 @@ export class DockerClient {
     }
     const ctr = inspectFromLocalConfig(config, hostConfig);
     if (!ctr) throw new ContainerRuntimeError(`docker: ${base}/${full}/config.v2.json has no ID`);
+    const imageId = str(ctr, "Image");
+    const driver = str(obj(config), "Driver");
     let image: DockerImageRefs | undefined;
-    const imageRef = str(ctr, "Image");
-    if (imageRef !== "") {
+    if (imageId !== "" && /^[a-z0-9_-]+$/.test(driver)) {
       try {
-        image = await this.imageRefs(imageRef, signal);
+        const repos = obj(obj(JSON.parse(readFileSync(`${this.dataRoot}/image/${driver}/repositories.json`, "utf8")))?.Repositories);
+        const refs: DockerImageRefs = { repoTags: [], repoDigests: [] };
+        for (const byRef of Object.values(repos ?? {})) {
+          for (const [ref, target] of Object.entries(obj(byRef) ?? {})) {
+            if (target !== imageId) continue;
+            if (ref.includes("@")) refs.repoDigests.push(ref);
+            else refs.repoTags.push(ref);
+          }
+        }
+        image = refs;
       } catch {
         image = undefined;
       }
     }
     return metadataFromDockerInspect(ctr, image);
+  }
+
+  /**
+   * `readLocalConfigSync`, completed with GET /images/{id}/json when the reference store could not
+   * be read. @throws ContainerRuntimeError as readLocalConfigSync
+   */
+  async readLocalConfig(id: string, signal?: AbortSignal): Promise<ContainerMetadata> {
+    const md = this.readLocalConfigSync(id);
+    if (md.imageRepo !== "" || md.imageId === "") return md;
+    try {
+      const rtd = imageRepoTagDigest(await this.imageRefs(`sha256:${md.imageId}`, signal));
+      return { ...md, imageRepo: rtd.repository, imageTag: rtd.tag, imageDigest: rtd.digest };
+    } catch {
+      return md;
+    }
   }
 
   /**

@@ -34,7 +34,7 @@ export const FIELD_META: ReadonlyMap<string, FieldMeta> = new Map(
   ]),
 );
 
-/** Field classes in the order libsinsp (then Falco's plugins) list them, with their descriptions. */
+/** Field classes in the order libsinsp's filter_check_list (then Falco's plugins) lists them, with their descriptions. */
 export const FIELD_CLASSES: readonly { readonly name: string; readonly sub: string; readonly shortDesc: string; readonly desc: string }[] = [
   { name: "evt", sub: "", shortDesc: "All event types", desc: "These fields can be used for all event types" },
   { name: "evt", sub: "syscall", shortDesc: "Syscall events only", desc: "Event fields applicable to syscall events. Note that for most events you can access the individual arguments/parameters of each syscall via evt.arg, e.g. evt.arg.filename." },
@@ -43,8 +43,8 @@ export const FIELD_CLASSES: readonly { readonly name: string; readonly sub: stri
   { name: "group", sub: "", shortDesc: "", desc: "Information about the user group." },
   { name: "fd", sub: "", shortDesc: "", desc: "Every syscall that has a file descriptor in its arguments has these fields set with information related to the file." },
   { name: "fs.path", sub: "", shortDesc: "", desc: "Every syscall that has a filesystem path in its arguments has these fields set with information related to the path arguments. This differs from the fd.* fields as it includes syscalls like unlink, rename, etc. that act directly on filesystem paths as compared to opened file descriptors." },
-  { name: "fdlist", sub: "", shortDesc: "", desc: "Poll event related fields." },
   { name: "util", sub: "", shortDesc: "", desc: "" },
+  { name: "fdlist", sub: "", shortDesc: "", desc: "Poll event related fields." },
   { name: "container", sub: "", shortDesc: "", desc: "Fields of Falco's container plugin (container.*, k8s.*): metadata of the container a process runs in." },
 ];
 

@@ -16,7 +16,7 @@
  */
 import type { FieldContext } from "./context.ts";
 import { containerFields } from "./container.ts";
-import { type ArgStyle, type BindResult, type Binder, FIELD_META, type FieldMeta, nonexistent } from "./defs.ts";
+import { type ArgStyle, type BindResult, type Binder, FIELD_CLASSES, FIELD_META, type FieldMeta, nonexistent } from "./defs.ts";
 import { evtFields } from "./evt.ts";
 import { fdFields } from "./fd.ts";
 import { fdlistFields } from "./fdlist.ts";
@@ -112,6 +112,9 @@ export function createRegistry(ctx: FieldContext): FieldRegistry & {
     defs.set(meta.name, d);
     list.push(d);
   }
+  // --list order: libsinsp's class order (FIELD_CLASSES), table order within a class.
+  const rank = (m: FieldMeta): number => FIELD_CLASSES.findIndex((c) => c.name === m.cls && c.sub === m.sub);
+  list.sort((a, b) => rank(a.meta) - rank(b.meta));
   for (const name of binders.keys()) {
     if (!defs.has(name)) throw new Error(`field ${name} is implemented but has no metadata`);
   }
@@ -174,6 +177,7 @@ export function createRegistry(ctx: FieldContext): FieldRegistry & {
       };
       return bound;
     },
+    /** All definitions in libsinsp's --list order (classes as FIELD_CLASSES, then table order). */
     all(): readonly RegistryFieldDef[] {
       return list;
     },
