@@ -12,7 +12,8 @@
  * src/probe/syscalls_x86_64.ts selectionIndices() gives them (bench/selection.ts prints them).
  * Prints "ready" on stdout once attached, then one JSON line at the end:
  *   {"mode":..., "events": records read, "seconds": drain time, "rate": events/s,
- *    "drops": kernel drops (FTS_STAT_DROPS), "kernel_events": FTS_STAT_EVENTS}
+ *    "cpu_seconds"/"cpu_rate": process CPU time of the drain (prefill mode) and events per CPU
+ *    second, "drops": kernel drops (FTS_STAT_DROPS), "kernel_events": FTS_STAT_EVENTS}
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +36,13 @@ static double now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -114,11 +122,12 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	uint64_t events = 0;
-	double t0, t1;
+	double t0, t1, c0 = 0, c1 = 0;
 	if (prefill) {
 		while (!go_flag && !stop_flag)
 			usleep(1000);
 		t0 = now();
+		c0 = cpu_now();
 		int empty = 0;
 		/* drain until two consecutive empty polls */
 		while (empty < 2) {
@@ -131,6 +140,7 @@ int main(int argc, char **argv)
 			events += count_records(buf, n);
 		}
 		t1 = now();
+		c1 = cpu_now();
 	} else {
 		t0 = now();
 		while (!stop_flag) {
@@ -152,10 +162,11 @@ int main(int argc, char **argv)
 	uint64_t st[FTS_STAT_N] = {0};
 	falcots_stats(h, st, FTS_STAT_N);
 	falcots_close(h);
-	double secs = t1 - t0;
-	printf("{\"mode\": \"%s\", \"events\": %llu, \"seconds\": %.6f, \"rate\": %.0f, \"drops\": %llu, "
-	       "\"kernel_events\": %llu}\n",
-	       argv[1], (unsigned long long)events, secs, secs > 0 ? (double)events / secs : 0.0,
+	double secs = t1 - t0, cpu = c1 - c0;
+	printf("{\"mode\": \"%s\", \"events\": %llu, \"seconds\": %.6f, \"rate\": %.0f, \"cpu_seconds\": %.6f, "
+	       "\"cpu_rate\": %.0f, \"drops\": %llu, \"kernel_events\": %llu}\n",
+	       argv[1], (unsigned long long)events, secs, secs > 0 ? (double)events / secs : 0.0, cpu,
+	       cpu > 0 ? (double)events / cpu : 0.0,
 	       (unsigned long long)st[FTS_STAT_DROPS], (unsigned long long)st[FTS_STAT_EVENTS]);
 	free(buf);
 	free(obj);

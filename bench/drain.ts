@@ -8,10 +8,13 @@
  * MODE (timing splits): full (default: decode, state, rules, as the agent), state (decode + state
  * engine, no rules), decode (Event.reset per record only).
  * Prints "ready" once attached, then one JSON line:
- *   {"mode":"prefill","events","seconds","rate","drops","kernel_events","matches"}
+ *   {"mode":"prefill-MODE","events","seconds","rate","cpu_seconds","cpu_rate" (events per CPU
+ *    second of this process: less sensitive to other work on a shared machine),"drops",
+ *    "kernel_events","matches","errors","state" (state engine counters)}
  * Alerts go to stdout as the agent's would: redirect them (run.sh sends them to /dev/null) —
  * the JSON line is written to stderr prefixed with "RESULT ".
  */
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { matchHandler } from "../src/cli/agent.ts";
 import { Engine } from "../src/engine.ts";
 import { createOutputs } from "../src/outputs/config.ts";
@@ -47,8 +50,16 @@ process.on("SIGUSR1", () => {
   go = true;
 });
 process.stdout.write("ready\n");
-while (!go) await Bun.sleep(2);
+// DRAIN_GO_FILE: wait synchronously for that file instead of SIGUSR1 (for `bun --cpu-prof`, which
+// here only sampled until the first top-level await).
+const goFile = process.env.DRAIN_GO_FILE;
+if (goFile) while (!existsSync(goFile)) Bun.sleepSync(2);
+else while (!go) await Bun.sleep(2);
 
+const c0 = process.cpuUsage();
+// DRAIN_DUMP: also write every batch to that file (u32 length + bytes), for bench/profile_batches.ts.
+const dumpFd = process.env.DRAIN_DUMP ? openSync(process.env.DRAIN_DUMP, "w") : -1;
+const lenBuf = new Uint8Array(4);
 const t0 = performance.now();
 let events = 0;
 let empty = 0;
@@ -59,6 +70,11 @@ while (empty < 2) {
     continue;
   }
   empty = 0;
+  if (dumpFd >= 0) {
+    new DataView(lenBuf.buffer).setUint32(0, batch.len, true);
+    writeSync(dumpFd, lenBuf);
+    writeSync(dumpFd, batch.buf, 0, batch.len);
+  }
   if (mode === "full") {
     events += engine.processBatch(batch.buf, batch.len).events;
     continue;
@@ -73,10 +89,13 @@ while (empty < 2) {
   }
 }
 const secs = (performance.now() - t0) / 1000;
+const cu = process.cpuUsage(c0);
+const cpuSecs = (cu.user + cu.system) / 1e6;
+if (dumpFd >= 0) closeSync(dumpFd);
 const st = probe.stats();
 probe.close();
 await outputs.close();
 process.stderr.write(
-  `RESULT ${JSON.stringify({ mode: `prefill-${mode}`, events, seconds: secs, rate: Math.round(events / secs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors, state: p.state.stats })}\n`,
+  `RESULT ${JSON.stringify({ mode: `prefill-${mode}`, events, seconds: secs, rate: Math.round(events / secs), cpu_seconds: cpuSecs, cpu_rate: Math.round(events / cpuSecs), drops: st.drops, kernel_events: st.events, matches: engine.counters.matches, errors: engine.counters.errors, state: p.state.stats })}\n`,
 );
 process.exit(0);

@@ -650,7 +650,17 @@ static __always_inline void push_file_path(struct ev *e, struct file *f) {
 		push_empty(e);
 		return;
 	}
-	push_dpath(e, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), NULL, NULL);
+	struct dentry *de = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	/* A pseudo file (memfd, anon inode: d_alloc_pseudo) is its own d_parent without being its
+	 * mount's root: the walk has nothing to climb. libs' BPF drivers then report the dentry name
+	 * alone, e.g. "memfd:NAME" (test/drivers execveX_success_memfd; the kmod's d_path gives
+	 * "/memfd:NAME (deleted)"), which the upstream rule macro known_memfd_execution_processes uses. */
+	if(de && vm && BPF_CORE_READ(de, d_parent) == de && BPF_CORE_READ(vm, mnt_root) != de) {
+		push_kstr(e, (const char *)BPF_CORE_READ(de, d_name.name), MAX_PATH_READ);
+		return;
+	}
+	push_dpath(e, de, vm, NULL, NULL);
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn) {

@@ -78,6 +78,31 @@ if stale ffi/build/libfts.so ffi/reader.c ffi/reader.h scripts/build.sh; then
   mv ffi/build/libfts.so.tmp ffi/build/libfts.so
 fi
 
+# --- 3b. runtime libraries embedded into the binary ------------------------------------------
+# libfts.so needs libbpf.so.1 -> libelf.so.1 -> libz.so.1 (Debian: libbpf1, libelf1, zlib1g).
+# Debian ships no PIC static archives of them, so the binary carries the shared objects
+# (src/probe/embedded.ts) and loads them from memfds before libfts.so (src/probe/ffi.ts). They are
+# copied into ffi/build/sys/ under their SONAME; only glibc is then needed on the target host.
+find_lib() {
+  local soname="$1" pkg="$2" p=""
+  p=$(ldconfig -p 2>/dev/null | awk -v n="$soname" '$1 == n && /x86-64/ { print $NF; exit }')
+  if [[ -z "$p" ]]; then
+    p=$(dpkg -L "$pkg:amd64" "$pkg" 2>/dev/null | grep -E "/${soname}(\.[0-9.]+)?$" | head -n1 || true)
+  fi
+  [[ -n "$p" && -e "$p" ]] || { log "ERROR: $soname not found (ldconfig -p, dpkg -L $pkg): apt-get install $pkg"; exit 1; }
+  readlink -f "$p"
+}
+mkdir -p ffi/build/sys
+for spec in libz.so.1:zlib1g libelf.so.1:libelf1 libbpf.so.1:libbpf1; do
+  soname="${spec%%:*}"; pkg="${spec#*:}"
+  src=$(find_lib "$soname" "$pkg")
+  if ! cmp -s "$src" "ffi/build/sys/$soname"; then
+    log "embed $src -> ffi/build/sys/$soname"
+    install -m 0644 "$src" "ffi/build/sys/$soname.tmp"
+    mv "ffi/build/sys/$soname.tmp" "ffi/build/sys/$soname"
+  fi
+done
+
 # --- 4. single binary (bun build --compile) -------------------------------------------------
 # Kept last and separate: the lead may adjust it. Rebuilds only when a file under src/, ffi/ or
 # rules/ is newer than ./falco-ts.
@@ -85,7 +110,9 @@ if [[ "${FTS_SKIP_BIN:-0}" != 1 && -e src/cli/main.ts ]]; then
   if [[ ! -e falco-ts ]] || [[ -n "$(find src ffi rules package.json -type f -newer falco-ts -print -quit 2>/dev/null)" ]]; then
     log "bun build --compile -> ./falco-ts"
     commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-    node_modules/.bin/bun build --compile --define "BUILD_COMMIT=\"$commit\"" src/cli/main.ts --outfile falco-ts.tmp
+    libs=$(dpkg-query -W -f='${Package} ${Version}, ' libbpf1 libelf1 zlib1g 2>/dev/null | sed 's/, $//' || true)
+    node_modules/.bin/bun build --compile --define "BUILD_COMMIT=\"$commit\"" \
+      --define "EMBEDDED_LIBS=\"${libs:-unknown}\"" src/cli/main.ts --outfile falco-ts.tmp
     mv falco-ts.tmp falco-ts
   fi
 fi

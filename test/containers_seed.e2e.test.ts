@@ -28,12 +28,13 @@ import { REPO, startAgent, type AgentHandle, type JsonAlert } from "./helpers/ag
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
 const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 /** Containers this file creates (removed in afterAll, and before use in case a run was interrupted). */
-const NAMES = ["example1", "example1-procmount"];
+const NAMES = ["example1", "example1-procmount", "example1-prestarted"];
 const LABEL = `falco-ts-test=containers_seed-${process.pid}`;
 
 let unavailable = "";
 let agent: AgentHandle | undefined;
 let tmp = "";
+let prestarted = "";
 
 function docker(...args: string[]): string {
   const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: 60_000 });
@@ -62,12 +63,12 @@ const OBSERVER_RULES = `
 - rule: obs_container_open_write
   desc: every file opened for writing in a container (observer)
   condition: evt.type in (open, openat) and evt.dir=< and evt.is_open_write=true and container.id != host
-  output: "obs write %fd.name by %proc.name in %container.id"
+  output: "obs write %fd.name by %proc.name pid=%proc.pid in %container.id (%container.name)"
   priority: DEBUG
 - rule: obs_mount
   desc: every mount (observer)
   condition: evt.type=mount and evt.dir=<
-  output: "obs mount %evt.arg.source on %evt.arg.target by %proc.name in %container.id res=%evt.res"
+  output: "obs mount %evt.arg.source on %evt.arg.target by %proc.name in %container.id (%container.name %container.image) res=%evt.res"
   priority: DEBUG
 `;
 
@@ -83,6 +84,10 @@ beforeAll(async () => {
     throw new Error(`scripts/docker-setup.sh failed: ${reason}\n${r.stdout}${r.stderr}\n(set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
   }
   spawnSync(DOCKER, ["rm", "-f", ...NAMES], { env: DOCKER_ENV });
+  // A container that is already running when the agent starts (as when Falco is deployed after
+  // the workloads): its process is known only from the /proc scan and its metadata from the
+  // runtime's container list. PID 1 is a shell that writes a file every 300 ms.
+  prestarted = docker("run", "-d", "--name", "example1-prestarted", "--label", LABEL, "nginx", "sh", "-c", "while :; do echo x > /tmp/fts-prestarted; sleep 0.3; done");
   tmp = mkdtempSync(join(tmpdir(), "fts-seed-"));
   writeFileSync(join(tmp, "observer.yaml"), OBSERVER_RULES);
   // The agent is started first: the seed's container must be seen from its very first event.
@@ -142,6 +147,14 @@ describe("seed scenarios with real Docker (rules/)", () => {
     const named = a.alerts.filter((x) => ofContainer(id)(x) && "container.name" in x.output_fields);
     expect(named.length).toBeGreaterThanOrEqual(3);
     expect(named.filter((x) => x.output_fields["container.name"] !== "example1").map((x) => x.output)).toEqual([]);
+    // The very first alert of the container is runc setting it up (mounts by runc:[1:CHILD], in
+    // the container's cgroup, while `docker start` holds the daemon's inspect): already named.
+    // (Among alerts whose output names the container: the seed's Unexpected_Process_In_Nginx also
+    // fires on runc's own `runc init` exec inside the new container, its output shows only the id.)
+    const earliest = named.slice().sort((x, y) => Number(x.output_fields["evt.time"]) - Number(y.output_fields["evt.time"]))[0]!;
+    expect(String(earliest.output_fields["proc.name"]), earliest.output).toMatch(/^runc/);
+    expect(earliest.output_fields["container.name"], earliest.output).toBe("example1");
+    expect(earliest.output_fields["container.image"], earliest.output).toBe("nginx");
   }, 60_000);
 
   it("2. unexpected process in an nginx container → Unexpected_Process_In_Nginx, never for nginx itself", async () => {
@@ -200,4 +213,17 @@ describe("seed scenarios with real Docker (rules/)", () => {
     // example1 (no host mounts) raised no Sensitive_Mount.
     expect(a.alerts.filter((x) => x.rule === "Sensitive_Mount" && ofContainer(id)(x)).map((x) => x.output)).toEqual([]);
   }, 60_000);
+
+  it("5. a container started before the agent: its existing process gets container.id from /proc and the metadata from the runtime's list", async () => {
+    if (optedOut("prestarted container")) return;
+    const a = agent!;
+    const cid = prestarted.slice(0, 12);
+    const hostPid = Number(docker("inspect", "-f", "{{.State.Pid}}", "example1-prestarted"));
+    expect(hostPid).toBeGreaterThan(0);
+    // The shell (PID 1 in the container, scanned from /proc at start-up) keeps writing.
+    const w = await a.waitFor((x) => x.rule === "obs_container_open_write" && f(x, "proc.pid") === hostPid && f(x, "fd.name") === "/tmp/fts-prestarted", 10_000);
+    expect(w.output_fields).toMatchObject({ "container.id": cid, "container.name": "example1-prestarted", "proc.name": "sh" });
+    const seedRule = await a.waitFor((x) => x.rule === "Write_Outside_Userdata" && f(x, "fd.name") === "/tmp/fts-prestarted", 10_000);
+    expect(seedRule.output).toContain("Write to non‑userdata path /tmp/fts-prestarted by sh");
+  }, 30_000);
 });

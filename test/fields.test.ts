@@ -545,6 +545,10 @@ describe("registry lookup and binding", () => {
       n++;
     }
     expect(n).toBeGreaterThan(230);
+    // --list order: libsinsp's filter_check_list class order, then the container plugin.
+    const classes = reg.all().map((d) => d.cls).filter((c, i, a) => a.indexOf(c) === i);
+    expect(classes).toEqual(["evt", "process", "user", "group", "fd", "fs.path", "util", "fdlist", "container"]);
+    expect(reg.all()[0]!.name).toBe("evt.num");
   });
   it("binds and extracts every field on sample events without throwing", () => {
     const samples = [openEv(), mkEvent(PPME.SYSCALL_SETUID_X, [0, 0], { t: bash }), mkEvent(PPME.SYSCALL_SETUID_X, [0, 0])];

@@ -4,13 +4,13 @@
  * commands that need the same set-up (-V, -L, -l, --list, --dry-run, --support).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { hostname as osHostname, release } from "node:os";
+import { hostname as osHostname, networkInterfaces, release } from "node:os";
 import { resolve } from "node:path";
-import { Engine, type EngineRule } from "../engine.ts";
+import { Engine, type EngineRule, type EngineState } from "../engine.ts";
 import type { Event } from "../events/event.ts";
 import { EVENT_TABLE } from "../events/event_table.ts";
 import { createRegistry } from "../fields/index.ts";
-import type { FieldContext } from "../fields/context.ts";
+import { fieldContextFromState, type FieldContext, type InterfaceAddresses } from "../fields/context.ts";
 import { StateEngine } from "../state/parser.ts";
 import { scanProc } from "../state/procfs.ts";
 import { compileOutput, type OutputTemplate } from "../outputs/format.ts";
@@ -23,12 +23,15 @@ import { renderValidation, validateRules } from "../rules/validate.ts";
 import { RulesWatcher } from "../reload/watcher.ts";
 import { applyOverrides, ConfigError, defaultConfig, formatDiagnostic, loadConfigFile, type FalcoConfig } from "./config.ts";
 import { BUNDLED_RULES, readRulesSources, RulesPathError, type RulesSource } from "./rules_files.ts";
-import { VERSION } from "./version.ts";
+import { REQUIRED_KERNEL_FEATURES, VERSION } from "./version.ts";
 import { ContainerManager } from "../containers/cache.ts";
 import { containerIdFromCgroups } from "../state/container.ts";
 import { runReplay } from "./replay.ts";
 import { DropsConfigError, validateDropSettings, type DropSettings } from "./drops.ts";
 import { pendingContainer, runLive } from "./live.ts";
+import { lockdownMode, preflight, probeLoadCheck } from "../probe/probe.ts";
+import { MetricsRegistry, metricsInterval, startMetricsSnapshots, type CaptureCounters } from "./metrics.ts";
+import { startWebserver, type Webserver } from "./webserver.ts";
 
 /** Parsed command-line options (commander's names). */
 export interface MainOptions {
@@ -95,6 +98,29 @@ function resolveRules(o: MainOptions, config: FalcoConfig, configPath: string | 
   return { sources: () => [...BUNDLED_RULES], watch: [], label: "embedded rules" };
 }
 
+/** The machine's interface addresses (refreshed at most every 10 s), for local/remote socket ends. */
+function machineInterfaces(): InterfaceAddresses {
+  let at = 0;
+  let v4 = new Set<string>();
+  let v6: string[] = [];
+  const refresh = () => {
+    if (Date.now() - at < 10_000) return;
+    at = Date.now();
+    v4 = new Set();
+    v6 = [];
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) {
+        if (a.family === "IPv4") v4.add(a.address);
+        else v6.push(a.address);
+      }
+    }
+  };
+  return {
+    ipv4: () => (refresh(), v4),
+    ipv6: () => (refresh(), v6),
+  };
+}
+
 /** Everything an agent run shares: state, fields, rules and outputs. */
 export interface Pipeline {
   config: FalcoConfig;
@@ -111,18 +137,14 @@ export function buildPipeline(config: FalcoConfig, o: Pick<MainOptions, "D" | "t
   const hostname = process.env.FALCO_HOSTNAME || defaultHostname() || osHostname();
   const state = new StateEngine({ queryProc: live });
   const containers = live && config.container.enabled ? ContainerManager.fromConfig(config.container, { log: (level, msg) => (level === "debug" ? undefined : log(`container runtime: ${msg}`)) }) : null;
-  const users = state.users;
-  const ctx: FieldContext = {
+  const ctx: FieldContext = fieldContextFromState({
     threads: state.threads,
-    users: {
-      get: (uid, containerId) => users.getUser(uid, containerId === "host" ? "" : containerId),
-    },
-    groups: {
-      get: (gid, containerId) => users.getGroup(gid, containerId === "host" ? "" : containerId),
-    },
-    containers: containers ? { get: (id: string) => containers.get(id) as never } : undefined,
+    usergroups: state.users,
+    containers: containers ?? undefined,
     hostname: () => hostname,
-  };
+    // Live: the machine's interfaces decide which end of a socket is local (fd.lip/fd.rip...).
+    ...(live ? { interfaces: machineInterfaces() } : {}),
+  });
   const registry = createRegistry(ctx);
   const loadOptions: LoadOptions = {
     registry,
@@ -207,6 +229,35 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
   };
 }
 
+/**
+ * The state hook the engine runs before the rules, plus the first sighting of each container: when
+ * an event's thread belongs to a container whose metadata is not cached, the container manager
+ * reads it at once (ContainerManager.sightedSync: Docker's on-disk state, else an async lookup), so
+ * that conditions on container.* (e.g. `container.image startswith nginx`, `container.privileged`)
+ * hold on the container's first events, not only after the runtime's API answered. Cost per event:
+ * one string comparison (the container id of the previous event's thread). Without a container
+ * manager this is `p.state` itself.
+ */
+export function withContainerSightings(p: Pipeline): EngineState {
+  const containers = p.containers;
+  if (!containers) return p.state;
+  const state = p.state;
+  let lastCid = "";
+  return {
+    process(ev: Event): void {
+      state.process(ev);
+      const t = ev.thread;
+      if (!t) return;
+      const cid = t.containerId;
+      if (cid === lastCid) return;
+      lastCid = cid;
+      if (cid === "host" || cid === "" || containers.get(cid) !== undefined) return;
+      const m = containerIdFromCgroups(t.cgroups);
+      containers.sightedSync(cid, m.id === cid ? { fullId: m.fullId, type: m.type } : undefined);
+    },
+  };
+}
+
 /** `falco-ts [options]`: dispatch to the informational commands or run the agent. @returns exit code. */
 export async function runMain(o: MainOptions): Promise<number> {
   let config: FalcoConfig;
@@ -230,6 +281,16 @@ export async function runMain(o: MainOptions): Promise<number> {
       return 1;
     }
     throw e;
+  }
+
+  // Falco checks metrics.interval while loading the configuration, too.
+  if (config.metrics.enabled) {
+    try {
+      metricsInterval(config.metrics);
+    } catch (e) {
+      log(`error: ${(e as Error).message}`);
+      return 1;
+    }
   }
 
   // -V: validate files cumulatively, print Falco's result, exit.
@@ -301,10 +362,24 @@ export async function runMain(o: MainOptions): Promise<number> {
   }
 
   let current = active;
+  // Metrics (webserver /metrics and the metrics snapshots) read these counters.
+  let probeStats: (() => CaptureCounters) | null = null;
+  const metrics = new MetricsRegistry({
+    hostname: p.hostname,
+    engineName: live ? "modern_bpf" : "savefile",
+    flags: config.metrics,
+    sources: {
+      engine: () => engine.counters,
+      outputs: () => outputs.stats(),
+      capture: () => probeStats?.() ?? { events: engine.counters.events, drops: 0 },
+      state: () => ({ threads: p.state.threads.size }),
+    },
+  });
+  metrics.setRules(ruleset.enabledRules());
   const engine: Engine = new Engine({
-    state: p.state,
+    state: live ? withContainerSightings(p) : p.state,
     ruleset,
-    onMatch: matchHandler(p, () => current, outputs, () => engine),
+    onMatch: metrics.countMatches(matchHandler(p, () => current, outputs, () => engine)),
     ruleMatching: config.rule_matching,
     onError: (err, ev) => {
       if (engine.counters.errors <= 10) log(`warning: event ${ev.num} (${ev.name}) could not be processed: ${(err as Error).message}`);
@@ -345,6 +420,8 @@ export async function runMain(o: MainOptions): Promise<number> {
     engine.setRuleset(next.active.result.ruleset!);
     probeSetSyscalls?.(syscallSet(config, next.active));
     reloads++;
+    metrics.reloads = reloads;
+    metrics.setRules(after);
     const ms = (performance.now() - start).toFixed(1);
     log(`rules reloaded (${why}): ${after.length} rules, +${added} -${removed} ~${changed}, in ${ms} ms`);
     outputs.emit(internalAlert("Falco internal: rules reloaded", "Informational", `Rules reloaded (${why}): ${after.length} rules, ${added} added, ${removed} removed, ${changed} changed, in ${ms} ms`, { added, removed, changed, load_ms: Number(ms) }, undefined, p.hostname));
@@ -364,8 +441,31 @@ export async function runMain(o: MainOptions): Promise<number> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   const maxSeconds = o.M !== undefined ? Number(o.M) : 0;
+  if (!Number.isFinite(maxSeconds) || maxSeconds < 0) {
+    log(`error: -M expects a number of seconds, got "${o.M}"`);
+    await outputs.close();
+    return 1;
+  }
   const deadline = maxSeconds > 0 ? Date.now() + maxSeconds * 1000 : 0;
   const shouldStop = () => stopping || (deadline > 0 && Date.now() >= deadline);
+
+  // webserver (/healthz, /versions, /metrics) and periodic metrics snapshots, as Falco starts them.
+  let web: Webserver | null = null;
+  let stopSnapshots: (() => void) | null = null;
+  try {
+    if (config.metrics.enabled) {
+      stopSnapshots = startMetricsSnapshots({ registry: metrics, config: config.metrics, emit: (al) => outputs.emit(al), log });
+    }
+    if (config.webserver.enabled) {
+      web = startWebserver(config.webserver, metrics, config.metrics.enabled);
+      log(`webserver: listening on http://${web.hostname}:${web.port} (${config.webserver.k8s_healthz_endpoint || "/healthz"}, /versions${config.webserver.prometheus_metrics_enabled && config.metrics.enabled ? ", /metrics" : ""})`);
+    }
+  } catch (e) {
+    stopSnapshots?.();
+    log(`error: ${(e as Error).message}`);
+    await outputs.close();
+    return 1;
+  }
 
   let code = 0;
   try {
@@ -380,12 +480,18 @@ export async function runMain(o: MainOptions): Promise<number> {
         shouldStop,
         log,
         outputs,
-        onProbe: (setter) => {
+        onProbe: (setter, stats) => {
           probeSetSyscalls = setter;
+          if (stats) probeStats = () => {
+            const st = stats();
+            return { events: st.events, drops: st.drops };
+          };
         },
       });
     }
   } finally {
+    stopSnapshots?.();
+    web?.stop();
     watcher?.close();
     process.off("SIGHUP", onHup);
     process.off("SIGUSR1", onUsr1);
@@ -423,7 +529,12 @@ function listFields(p: Pipeline, source?: string): string {
   return out.trimStart();
 }
 
-/** `--support`: versions, kernel, BTF, loaded rules (JSON). */
+/**
+ * `--support`: versions, host capabilities and loaded rules (JSON). `host_checks` are the probe's
+ * preflight checks (src/probe/probe.ts: arch, kernel >= 5.8, BTF, CAP_BPF+CAP_PERFMON, lockdown,
+ * memlock, other instances) with the fix for each failure; `probe` says whether the probe really
+ * loads and attaches here (tried once, then closed).
+ */
 function supportReport(sources: RulesSource[], enabledRules: number): Record<string, unknown> {
   let btf = false;
   try {
@@ -431,18 +542,30 @@ function supportReport(sources: RulesSource[], enabledRules: number): Record<str
   } catch {
     /* no */
   }
-  let lockdown = "";
-  try {
-    lockdown = readFileSync("/sys/kernel/security/lockdown", "utf8").trim();
-  } catch {
-    /* not available */
-  }
+  const checks = preflight();
+  const find = (n: string) => checks.find((c) => c.name === n);
+  const probe = probeLoadCheck();
+  const hostRoot = process.env.HOST_ROOT ?? "";
   return {
     version: VERSION.version,
     commit: VERSION.commit,
     bun_version: VERSION.bun,
     engine_version: FALCO_ENGINE_VERSION,
-    system_info: { kernel_release: release(), machine: process.arch, btf, lockdown, uid: process.getuid?.() },
+    embedded_libraries: VERSION.embeddedLibs,
+    required_kernel_features: REQUIRED_KERNEL_FEATURES,
+    system_info: {
+      kernel_release: release(),
+      kernel_ok: find("kernel")?.ok ?? false,
+      machine: process.arch,
+      btf,
+      lockdown: lockdownMode(),
+      uid: process.getuid?.(),
+      capabilities: find("capabilities")?.detail,
+      capabilities_ok: find("capabilities")?.ok ?? false,
+      host_root: hostRoot,
+    },
+    host_checks: checks,
+    probe: { loads: probe.ok, load_ms: probe.ms, ...(probe.error ? { error: probe.error } : {}) },
     rules_files: sources.map((s) => ({ name: s.name, bytes: s.content.length })),
     enabled_rules: enabledRules,
   };

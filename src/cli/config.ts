@@ -29,7 +29,8 @@ export interface FalcoConfig {
   time_format_iso_8601: boolean;
   stdout_output: { enabled: boolean };
   file_output: FileOutputConfig;
-  syslog_output: { enabled: boolean };
+  /** `path`: falco-ts extension, the syslog datagram socket (default /dev/log). */
+  syslog_output: { enabled: boolean; path: string };
   program_output: { enabled: boolean; keep_alive: boolean; program: string };
   http_output: {
     enabled: boolean;
@@ -76,7 +77,7 @@ export function defaultConfig(): FalcoConfig {
     time_format_iso_8601: false,
     stdout_output: { enabled: true },
     file_output: { enabled: false, keep_alive: false, filename: "./events.txt" },
-    syslog_output: { enabled: true },
+    syslog_output: { enabled: true, path: "/dev/log" },
     program_output: { enabled: false, keep_alive: false, program: "jq '{text: .output}' | curl -d @- -X POST https://hooks.slack.com/services/XXX" },
     http_output: {
       enabled: false, url: "", user_agent: "falcosecurity/falco", insecure: false, ca_cert: "", ca_bundle: "",

@@ -21,7 +21,7 @@ export interface LiveArgs {
   /** Validated syscall_event_drops settings (default: validated from the pipeline's config). */
   drops?: DropSettings;
   /** Receives the setter that updates the in-kernel syscall selection (used by hot reload). */
-  onProbe: (setSyscalls: (names: Set<string>) => void) => void;
+  onProbe: (setSyscalls: (names: Set<string>) => void, stats?: () => { events: number; drops: number }) => void;
 }
 
 const SMALL_BATCH = 64 * 1024;
@@ -39,7 +39,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
     log(`error: cannot start the live probe: ${(e as Error).message}`);
     return 1;
   }
-  a.onProbe((names) => probe.setSyscalls(names));
+  a.onProbe((names) => probe.setSyscalls(names), () => probe.stats());
   if (probe.unsupported.length) log(`note: the probe does not capture ${probe.unsupported.length} event types the rules name: ${probe.unsupported.slice(0, 20).join(", ")}${probe.unsupported.length > 20 ? ", ..." : ""}`);
   // Container metadata: load running containers and follow the runtime's events (bounded).
   if (p.containers) await Promise.race([p.containers.start(), Bun.sleep(5000)]);

@@ -14,6 +14,26 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Examples for the event-generator subcommands (added here so every --help shows some). */
+const GENERATOR_EXAMPLES: Record<string, string> = {
+  "event-generator": "falco-ts event-generator list\n  falco-ts event-generator run ReadSensitive\n  falco-ts event-generator test WriteBelow",
+  list: "falco-ts event-generator list | cut -f1",
+  run: "falco-ts event-generator run                  the safe actions once\n  falco-ts event-generator run shell --loop --sleep 1s",
+  test: "falco-ts event-generator test                 every action, bundled rules\n  falco-ts event-generator test -r my_rules.yaml WriteBelow --timeout 10s",
+};
+
+function addSubcommandExamples(program: Command): void {
+  const gen = program.commands.find((c) => c.name() === "event-generator");
+  if (!gen) return;
+  const add = (c: Command, key: string) => {
+    const ex = GENERATOR_EXAMPLES[key];
+    const codes = key === "test" ? "0 every target rule fired; 1 otherwise" : key === "list" ? "0" : "0 success; 1 an action failed to run";
+    if (ex) c.addHelpText("after", `\nExit codes: ${codes}.\n\nExamples:\n  ${ex}`);
+  };
+  add(gen, "event-generator");
+  for (const sub of gen.commands) add(sub, sub.name());
+}
+
 /** Build the commander program (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command();
@@ -42,6 +62,9 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `
+Exit codes: 0 success, end of a replay or stopped by SIGINT/SIGTERM; 1 start-up error (bad config,
+rules, capture file, probe), invalid rules (-V), unknown rule (-l).
+
 Examples:
   falco-ts                                   live, /etc/falco/falco.yaml or built-in defaults + embedded rules
   falco-ts -r rules/ -o json_output=true     live, a rules directory, JSON alerts
@@ -58,6 +81,15 @@ Examples:
     .command("parse-condition")
     .description("parse a Falco condition (syntax only) and print it in libsinsp's as_string form")
     .argument("<expr>", "the condition")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 parsed; 1 syntax error ("column N: message" on stderr).
+
+Examples:
+  falco-ts parse-condition 'evt.type=open and fd.name startswith /etc'
+  falco-ts parse-condition 'proc.name in (cat, less) or not evt.dir=<'`,
+    )
     .action((expr: string) => {
       process.exitCode = parseConditionCommand(expr);
     });
@@ -65,6 +97,7 @@ Examples:
   // Program options only before a subcommand, so `event-generator test -r X` keeps its own -r.
   program.enablePositionalOptions();
   registerEventGenerator(program);
+  addSubcommandExamples(program);
 
   return program;
 }

@@ -73,6 +73,8 @@ export interface ContainerCounters {
   evictions: number;
   /** Events-stream (re)connections that failed or ended. */
   eventStreamErrors: number;
+  /** Containers whose metadata came from the runtime's on-disk state (sightedSync). */
+  localReads: number;
 }
 
 /** A container sighting: what the cgroup matcher (src/state/container.ts) knows. */
@@ -97,7 +99,7 @@ const HEX = /^[0-9a-f]{12,64}$/;
  */
 export class ContainerManager {
   /** Counters, updated in place. */
-  readonly counters: ContainerCounters = { lookups: 0, lookupFailures: 0, timeouts: 0, evictions: 0, eventStreamErrors: 0 };
+  readonly counters: ContainerCounters = { lookups: 0, lookupFailures: 0, timeouts: 0, evictions: 0, eventStreamErrors: 0, localReads: 0 };
   /** The Docker client (socket path already HOST_ROOT-prefixed). */
   readonly docker: DockerClient;
   /** The CRI client stub. */
@@ -109,6 +111,7 @@ export class ContainerManager {
   private readonly cache = new Map<string, ContainerMetadata>();
   private readonly pending = new Map<string, Pending>();
   private readonly failedAt = new Map<string, number>();
+  private readonly localFailedAt = new Map<string, number>();
   private readonly retryAfterMs: number;
   private readonly maxEntries: number;
   private readonly log?: ContainerManagerOptions["log"];
@@ -189,6 +192,44 @@ export class ContainerManager {
     const k = key(id);
     if (this.cache.has(k) || this.pending.has(k)) return;
     void this.lookup(id, hint);
+  }
+
+  /**
+   * Synchronous first sighting, for the event path (called once per new container id, before the
+   * rules see the event): when `id` is not cached, read Docker's on-disk container state at once
+   * (DockerClient.readLocalConfigSync, a few small file reads) so that the container's very first
+   * events — runc's set-up, its first process, usually while `docker start` still holds the
+   * daemon's inspect — are evaluated with container.* known. On failure (not Docker, files not
+   * reachable) it falls back to the asynchronous `sighted` and does not retry the files for
+   * retryAfterMs. Never throws. @returns true when metadata is cached after the call
+   */
+  sightedSync(id: string, hint?: ContainerHint): boolean {
+    if (!this.enabled || id === "host" || id === "") return false;
+    const k = key(id);
+    if (this.cache.has(k)) return true;
+    const t = hint?.type;
+    if (this.docker.dataRoot !== "" && (t === undefined || t === "docker") && HEX.test(k) && !this.recentlyFailedLocal(k)) {
+      try {
+        const md = this.docker.readLocalConfigSync(hint?.fullId ?? id);
+        this.insert(k, md);
+        this.counters.localReads++;
+        return true;
+      } catch (e) {
+        this.localFailedAt.set(k, Date.now());
+        if (this.localFailedAt.size > this.maxEntries) this.localFailedAt.delete(this.localFailedAt.keys().next().value!);
+        this.note("debug", `container metadata from disk: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.sighted(id, hint);
+    return false;
+  }
+
+  private recentlyFailedLocal(k: string): boolean {
+    const t = this.localFailedAt.get(k);
+    if (t === undefined) return false;
+    if (Date.now() - t < this.retryAfterMs) return true;
+    this.localFailedAt.delete(k);
+    return false;
   }
 
   /**

@@ -139,16 +139,19 @@ const shellInContainer = async (ctx: ActionContext): Promise<ActionOutcome> =>
     const st = dockerStatus();
     if (!st.ok) throw new Error("docker unavailable");
     // `docker exec -it` needs a terminal: script(1) gives it a pseudo-terminal.
-    const r = await runCmd([script, "-qec", `${st.bin} exec -it ${c.name} bash -c 'exit 0'`, "/dev/null"], { timeoutMs: 20_000 });
+    const r = await runCmd([script, "-qec", `${st.bin} exec -it ${c.name} bash -c 'exit 0' ${ctx.token}`, "/dev/null"], { timeoutMs: 20_000 });
     mustSucceed(r, "script -qec 'docker exec -it ... bash'");
   });
 
 const netcatExecInContainer = async (ctx: ActionContext): Promise<ActionOutcome> =>
-  inContainer(ctx, {}, async (c) => {
-    // busybox nc: a listener on 127.0.0.1:4444, then a client that runs /bin/true with the
-    // connection as stdin/stdout (dup2 of the socket onto fds 0 and 1).
-    const r = await c.exec(["sh", "-c", `nc -l -p 4444 -s 127.0.0.1 >/dev/null 2>&1 & sleep 0.3; nc 127.0.0.1 4444 -e /bin/true; kill $! 2>/dev/null; wait; true`]);
-    mustSucceed(r, "docker exec nc -e");
+  inContainer(ctx, { network: "none" }, async (c) => {
+    // busybox nc in a container without network (only lo): a listener on port 4444, then a client
+    // that connects to 127.0.0.1:4444 and runs /bin/true with the connection as stdin/stdout
+    // (dup2 of the socket onto fds 0 and 1). Both are started by `docker exec` itself: run from
+    // busybox sh, an applet may run without an execve and so without the name "nc".
+    mustSucceed(await c.exec(["nc", "-l", "-p", "4444"], { detach: true }), "docker exec -d nc -l");
+    await new Promise((r) => setTimeout(r, 300));
+    mustSucceed(await c.exec(["nc", "127.0.0.1", "4444", "-e", "/bin/true", ctx.token]), "docker exec nc -e");
   });
 
 /** All actions, in the order `list` prints them. */
@@ -329,10 +332,10 @@ export const ACTIONS: readonly Action[] = [
     targets: [{ rule: "Sensitive_Mount" }],
     needs: "docker",
     safe: false,
-    description: "seed scenario: mount --bind /proc /tmp/fts-eg-mnt inside a privileged fts-eg container",
+    description: "seed scenario: mount --bind /proc /tmp/fts-eg-<token> inside a privileged fts-eg container",
     run: (ctx) =>
       inContainer(ctx, { privileged: true }, async (c) => {
-        mustSucceed(await c.exec(["sh", "-c", "mkdir -p /tmp/fts-eg-mnt && mount --bind /proc /tmp/fts-eg-mnt && umount /tmp/fts-eg-mnt"]), "mount --bind /proc in container");
+        mustSucceed(await c.exec(["sh", "-c", `mkdir -p /tmp/${ctx.token} && mount --bind /proc /tmp/${ctx.token} && umount /tmp/${ctx.token}`]), "mount --bind /proc in container");
       }),
   },
   // ---------------------------------------------------------------- processes
@@ -448,15 +451,16 @@ export const ACTIONS: readonly Action[] = [
     },
   },
   {
-    name: "DisallowedSshConnectionNonStandardPort",
+    name: "DisallowedSSHConnectionNonStandardPort",
     targets: [{ rule: "Disallowed SSH Connection Non Standard Port" }],
     needs: "root",
     safe: true,
-    description: "in a private network namespace, ssh to 203.0.113.7:443 (an address on that namespace's loopback, answered by a local listener)",
+    description: "in a private network namespace, ssh to 203.0.113.7:443 (an address on that namespace's loopback, answered by a local listener); without an ssh client, this program named ssh connects",
     async run(ctx) {
-      if (!which("ssh")) return { ids: [], skipped: "ssh is not installed" };
       if (!which("ip")) return { ids: [], skipped: "ip (iproute2) is not installed" };
-      mustSucceed(await runCmd([bin("unshare"), "-n", ...childArgv(ctx.dir, "fts-eg-sshns", "ssh-netns", [ctx.token])], { timeoutMs: 20_000 }), "ssh in private netns");
+      // With no ssh client installed, this program connects itself under the name "ssh".
+      const child = which("ssh") ? childArgv(ctx.dir, "fts-eg-sshns", "ssh-netns", [ctx.token]) : childArgv(ctx.dir, "ssh", "ssh-netns", [ctx.token, "self"]);
+      mustSucceed(await runCmd([bin("unshare"), "-n", ...child], { timeoutMs: 20_000 }), "ssh in private netns");
       return { ids: [ctx.token] };
     },
   },
@@ -482,10 +486,10 @@ export const ACTIONS: readonly Action[] = [
     targets: [{ rule: "Unexpected_Process_In_Nginx" }],
     needs: "docker",
     safe: true,
-    description: "seed scenario: docker exec <fts-eg nginx:latest container> ls /",
+    description: "seed scenario: docker exec <fts-eg nginx:latest container> sh -c 'ls /' fts-eg-<token>",
     run: (ctx) =>
       inContainer(ctx, {}, async (c) => {
-        mustSucceed(await c.exec(["ls", "/"]), "docker exec ls");
+        mustSucceed(await c.exec(["sh", "-c", "ls / >/dev/null", ctx.token]), "docker exec sh -c ls");
       }),
   },
   {
@@ -515,7 +519,7 @@ export const ACTIONS: readonly Action[] = [
     targets: [{ rule: "Netcat Remote Code Execution in Container" }],
     needs: "docker",
     safe: true,
-    description: "in a container: nc -l on 127.0.0.1:4444 and `nc 127.0.0.1 4444 -e /bin/true`",
+    description: "in a container without network: `nc -l -p 4444`, then `nc 127.0.0.1 4444 -e /bin/true fts-eg-<token>`",
     run: netcatExecInContainer,
   },
   {
@@ -534,7 +538,7 @@ export const ACTIONS: readonly Action[] = [
     description: "docker exec <container> arping -c 1 -w 1 -I lo 127.0.0.1 (socket(AF_PACKET), loopback only)",
     run: (ctx) =>
       inContainer(ctx, {}, async (c) => {
-        mustHaveRun(await c.exec(["arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1"]), "docker exec arping");
+        mustHaveRun(await c.exec(["arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1", ctx.token]), "docker exec arping");
       }),
   },
   {
@@ -545,7 +549,7 @@ export const ACTIONS: readonly Action[] = [
     description: "in a container: copy busybox to /tmp/fts-eg/true (overlayfs upper layer) and run it",
     run: (ctx) =>
       inContainer(ctx, {}, async (c) => {
-        mustSucceed(await c.exec(["sh", "-c", "mkdir -p /tmp/fts-eg && cp /bin/busybox /tmp/fts-eg/true && /tmp/fts-eg/true"]), "docker exec drop+exec");
+        mustSucceed(await c.exec(["sh", "-c", `mkdir -p /tmp/fts-eg && cp /bin/busybox /tmp/fts-eg/true && /tmp/fts-eg/true ${ctx.token}`]), "docker exec drop+exec");
       }),
   },
   {
@@ -571,7 +575,7 @@ export const ACTIONS: readonly Action[] = [
     description: "in a privileged container: run a program named debugfs (a script that exits 0)",
     run: (ctx) =>
       inContainer(ctx, { privileged: true }, async (c) => {
-        mustSucceed(await c.exec(["sh", "-c", fakeProgramInContainer("/tmp/fts-eg/debugfs", "-V")]), "docker exec debugfs");
+        mustSucceed(await c.exec(["sh", "-c", fakeProgramInContainer("/tmp/fts-eg/debugfs", `-V ${ctx.token}`)]), "docker exec debugfs");
       }),
   },
   {
@@ -579,10 +583,10 @@ export const ACTIONS: readonly Action[] = [
     targets: [{ rule: "Detect release_agent File Container Escapes" }],
     needs: "docker",
     safe: false,
-    description: "in a privileged container: write /tmp/fts-eg/release_agent (a plain file, not a cgroup's)",
+    description: "in a privileged container: write /tmp/fts-eg-<token>/release_agent (a plain file, not a cgroup's)",
     run: (ctx) =>
       inContainer(ctx, { privileged: true }, async (c) => {
-        mustSucceed(await c.exec(["sh", "-c", "mkdir -p /tmp/fts-eg && echo 1 > /tmp/fts-eg/release_agent"]), "docker exec release_agent");
+        mustSucceed(await c.exec(["sh", "-c", `mkdir -p /tmp/${ctx.token} && echo 1 > /tmp/${ctx.token}/release_agent`]), "docker exec release_agent");
       }),
   },
   {
@@ -603,21 +607,36 @@ export const ACTIONS: readonly Action[] = [
     description: "in a privileged container: busybox insmod of a bogus file (init_module/finit_module fails; no module is loaded)",
     run: (ctx) =>
       inContainer(ctx, { privileged: true }, async (c) => {
-        mustHaveRun(await c.exec(["sh", "-c", "echo not-a-module > /tmp/fts-eg.ko; insmod /tmp/fts-eg.ko; true"]), "docker exec insmod");
+        mustHaveRun(await c.exec(["sh", "-c", `echo not-a-module > /tmp/${ctx.token}.ko; insmod /tmp/${ctx.token}.ko; true`]), "docker exec insmod");
       }),
   },
 ];
 
-/** Actions whose name matches `re` (case-insensitive regular expression). @throws SyntaxError for a bad pattern. */
+/** "ReadSensitiveFileUntrusted" -> "Read Sensitive File Untrusted" (acronyms kept: "PTRACE", "SSH"). */
+export function spacedName(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z0-9]+)([A-Z][a-z])/g, "$1 $2");
+}
+
+/**
+ * Actions whose name matches `pattern`, a case-insensitive regular expression tested against the
+ * name and against its spaced form (so both `ReadSensitive` and `read sensitive` select
+ * ReadSensitiveFileUntrusted). Without a pattern: the safe actions, or all with `opts.all`.
+ * @throws SyntaxError for a bad pattern.
+ */
 export function selectActions(pattern: string | undefined, opts: { all?: boolean } = {}): Action[] {
   if (pattern === undefined) return ACTIONS.filter((a) => opts.all || a.safe);
   const re = new RegExp(pattern, "i");
-  return ACTIONS.filter((a) => re.test(a.name));
+  return ACTIONS.filter((a) => re.test(a.name) || re.test(spacedName(a.name)));
 }
 
-/** `event-generator list` lines: `name<TAB>target rule<TAB>needs`, one per (action, target rule). */
-export function listLines(): string[] {
+/**
+ * `event-generator list` lines: `name<TAB>target rule<TAB>needs`, one per (action, target rule).
+ * With `describe`, two more columns: `safe` or `unsafe`, and what the action does.
+ */
+export function listLines(describe = false): string[] {
   const out: string[] = [];
-  for (const a of ACTIONS) for (const t of a.targets) out.push(`${a.name}\t${t.rule}\t${a.needs}`);
+  for (const a of ACTIONS) {
+    for (const t of a.targets) out.push(`${a.name}\t${t.rule}\t${a.needs}${describe ? `\t${a.safe ? "safe" : "unsafe"}\t${a.description}` : ""}`);
+  }
   return out;
 }

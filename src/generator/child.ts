@@ -11,7 +11,8 @@
  *    receive signals its tracer would have to handle);
  *  - `ssh-netns`: inside a private network namespace (the action runs us under `unshare -n`): bring
  *    `lo` up, give it the documentation address 203.0.113.7, listen on 203.0.113.7:443 and run
- *    `ssh -p 443 <token>@203.0.113.7`; every packet stays on that namespace's loopback.
+ *    `ssh -p 443 <token>@203.0.113.7`; every packet stays on that namespace's loopback. Without an
+ *    ssh client (`ssh-netns <token> self`, run under the name `ssh`), this process connects itself.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -60,17 +61,17 @@ export async function runChildOp(op: string, args: string[]): Promise<number> {
       return 1;
     }
     case "ssh-netns":
-      return sshInNetns(args[0] ?? "fts-eg");
+      return sshInNetns(args[0] ?? "fts-eg", args[1] === "self");
     default:
       process.stderr.write(`event-generator __child: unknown op ${op}\n`);
       return 2;
   }
 }
 
-async function sshInNetns(token: string): Promise<number> {
+async function sshInNetns(token: string, self: boolean): Promise<number> {
   const ip = which("ip");
   const ssh = which("ssh");
-  if (!ip || !ssh) {
+  if (!ip || (!ssh && !self)) {
     process.stderr.write("ssh-netns: needs `ip` and `ssh`\n");
     return 1;
   }
@@ -88,8 +89,21 @@ async function sshInNetns(token: string): Promise<number> {
     server.once("error", rej);
     server.listen(443, addr, () => res());
   });
+  if (self) {
+    // This process runs under the name ssh: connect(2) to 203.0.113.7:443 and close.
+    const { connect } = await import("node:net");
+    const ok = await new Promise<boolean>((res) => {
+      const c = connect({ host: addr, port: 443 }, () => {
+        c.end();
+        res(true);
+      });
+      c.on("error", () => res(false));
+    });
+    server.close();
+    return ok ? 0 : 1;
+  }
   const r = await runCmd(
-    ["ssh", "-p", "443", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3", `${token}@${addr}`, "true"],
+    [ssh!, "-p", "443", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=3", `${token}@${addr}`, "true"],
     { timeoutMs: 8000 },
   );
   server.close();

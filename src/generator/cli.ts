@@ -4,9 +4,11 @@
  *
  *  - `list`: one line per (action, target rule): `name<TAB>target rule<TAB>needs`.
  *  - `run [REGEX] [--all] [--loop] [--sleep 100ms]`: runs the actions whose name matches REGEX
- *    (case-insensitive); without REGEX only the safe ones (`--all`: every action). Exit 0, or 1
- *    when an action failed to run (a skipped action, e.g. no Docker, is not a failure).
- *  - `test [REGEX] [-r RULES]...`: starts an agent (this same program, `-o json_output=true
+ *    (case-insensitive; tested against the name and its spaced form, "Read Sensitive File
+ *    Untrusted"); without REGEX only the safe ones (`--all`: every action). Exit 0, or 1 when an
+ *    action failed to run (a skipped action, e.g. no Docker, is not a failure); 130 when
+ *    interrupted (SIGINT/SIGTERM: the running action finishes and cleans up first).
+ *  - `test [REGEX] [-r RULES]... [--timeout 5s]`: runs every matching action (safe or not) and starts an agent (this same program, `-o json_output=true
  *    -o rule_matching=all`, the rules of `-r` or the bundled ones), waits for its "capture
  *    started" log line, runs each selected action whose target rules are loaded, and checks that
  *    every target rule fired for the action's own events (an alert whose output or output fields
@@ -20,10 +22,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import YAML from "yaml";
 import { BUNDLED_RULES, readRulesSources, type RulesSource } from "../cli/rules_files.ts";
 import { ACTIONS, listLines, selectActions, type Action, type ActionOutcome } from "./actions.ts";
 import { runChildOp } from "./child.ts";
+import { loadedRules } from "./rules.ts";
 import { makeTempDir, newToken, parseDuration, removeQuiet, selfCommand } from "./util.ts";
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,13 +42,20 @@ async function cleanupAll(): Promise<void> {
   await Promise.allSettled(all.map((c) => c()));
 }
 
-function installSignalCleanup(extra?: () => void): void {
+/**
+ * SIGINT/SIGTERM: the first signal lets the running action finish (its cleanup removes what it
+ * created; every command it runs has a timeout), then the command stops and cleans up; a second
+ * signal cleans up what is pending at once and exits 130.
+ */
+function installSignalCleanup(): void {
   const onSig = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
+    if (interrupted) {
+      process.stderr.write(`event-generator: ${sig} again, cleaning up now\n`);
+      void cleanupAll().then(() => process.exit(130));
+      return;
+    }
     interrupted = true;
-    process.stderr.write(`event-generator: ${sig}, cleaning up\n`);
-    extra?.();
-    void cleanupAll().then(() => process.exit(130));
+    process.stderr.write(`event-generator: ${sig}, stopping after the current action\n`);
   };
   process.on("SIGINT", onSig);
   process.on("SIGTERM", onSig);
@@ -143,6 +152,8 @@ async function runCommand(pattern: string | undefined, o: RunOpts): Promise<numb
       if (sleepMs > 0) await Bun.sleep(sleepMs);
     }
   } while (o.loop && !interrupted);
+  await cleanupAll();
+  if (interrupted) return 130;
   return failed > 0 ? 1 : 0;
 }
 
@@ -166,41 +177,6 @@ interface Alert {
   receivedMs: number;
   /** output + JSON of output_fields, searched for the action ids. */
   haystack: string;
-}
-
-/**
- * Enabled rules of the given sources: name -> condition text (last definition wins; `enabled:
- * false` disables; an appended condition is concatenated). Only used to pick the actions to run.
- */
-export function loadedRules(sources: readonly RulesSource[]): Map<string, string> {
-  const rules = new Map<string, { condition: string; enabled: boolean }>();
-  for (const src of sources) {
-    let doc: unknown;
-    try {
-      doc = YAML.parse(src.content);
-    } catch {
-      continue; // the agent reports rules errors itself
-    }
-    if (!Array.isArray(doc)) continue;
-    for (const item of doc) {
-      if (!item || typeof item !== "object" || typeof (item as { rule?: unknown }).rule !== "string") continue;
-      const r = item as { rule: string; condition?: unknown; enabled?: unknown; append?: unknown; override?: Record<string, string> };
-      const prev = rules.get(r.rule);
-      const cond = typeof r.condition === "string" ? r.condition : undefined;
-      const appending = r.append === true || r.override?.condition === "append";
-      if (prev && (appending || cond === undefined)) {
-        if (cond) prev.condition += ` ${cond}`;
-        if (typeof r.enabled === "boolean") prev.enabled = r.enabled;
-      } else if (cond !== undefined) {
-        rules.set(r.rule, { condition: cond, enabled: r.enabled !== false });
-      } else if (prev && typeof r.enabled === "boolean") {
-        prev.enabled = r.enabled;
-      }
-    }
-  }
-  const out = new Map<string, string>();
-  for (const [k, v] of rules) if (v.enabled) out.set(k, v.condition);
-  return out;
 }
 
 /** The agent process and its parsed alerts. */
@@ -442,8 +418,9 @@ export function registerEventGenerator(program: Command): void {
     .description("generate the activity the rules detect (like falcosecurity/event-generator), and test that the rules fire");
   eg.command("list")
     .description("list the actions: name<TAB>target rule<TAB>needs (root, docker or -)")
-    .action(() => {
-      process.stdout.write(listLines().join("\n") + "\n");
+    .option("--describe", "add two columns: safe|unsafe and what the action does")
+    .action((o: { describe?: boolean }) => {
+      process.stdout.write(listLines(o.describe ?? false).join("\n") + "\n");
       process.exitCode = 0;
     });
   eg.command("run")
@@ -460,6 +437,7 @@ export function registerEventGenerator(program: Command): void {
     .description("start an agent, run the actions, check that each target rule fired; prints action rule fired latency_ms")
     .argument("[regex]", "case-insensitive regular expression on action names (default: every action)")
     .option("-r, --rules <path>", "rules file or directory for the agent (repeatable; default: the bundled rules)", collect, [])
+    .option("--all", "run every matching action, the unsafe ones too (what test always does; accepted for symmetry with run)")
     .option("--timeout <duration>", "how long to wait for an action's alerts after it ran", "5s")
     .option("--verbose", "log details (and the agent's log) to stderr")
     .action(async (regex: string | undefined, o: TestOpts) => {

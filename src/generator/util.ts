@@ -178,7 +178,8 @@ export interface Container {
   id: string;
   /** The 12-character id Falco prints as container.id. */
   shortId: string;
-  exec(args: readonly string[], opts?: { tty?: boolean; timeoutMs?: number }): Promise<CmdResult>;
+  /** `docker exec [-it|-d] <name> args...`: `tty` allocates a terminal, `detach` returns at once. */
+  exec(args: readonly string[], opts?: { tty?: boolean; detach?: boolean; timeoutMs?: number }): Promise<CmdResult>;
   remove(): Promise<void>;
 }
 
@@ -209,6 +210,7 @@ export async function startContainer(token: string, opts: { privileged?: boolean
     exec(execArgs, o = {}) {
       const a = ["exec"];
       if (o.tty) a.push("-it");
+      if (o.detach) a.push("-d");
       return runCmd([st.bin, ...a, name, ...execArgs], { timeoutMs: o.timeoutMs ?? 15_000 });
     },
     async remove() {

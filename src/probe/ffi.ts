@@ -1,10 +1,19 @@
 /**
  * bun:ffi binding of libfts.so (ffi/reader.c, API in ffi/reader.h).
  *
- * The library and the BPF object are embedded in the program (src/probe/embedded.ts). The library
- * is copied into an anonymous memfd (memfd_create(2) through libc) and opened as
- * /proc/self/fd/N, so nothing is written to disk and a noexec /tmp does not matter. Its own
- * dependencies (libbpf.so.1, libelf.so.1, libz.so.1) come from the system.
+ * The library, the BPF object and libfts.so's own dependencies (libz.so.1, libelf.so.1,
+ * libbpf.so.1, from Debian's zlib1g/libelf1/libbpf1) are embedded in the program
+ * (src/probe/embedded.ts), so a host needs only glibc. Each library is copied into an anonymous
+ * memfd (memfd_create(2) through libc) and opened as /proc/self/fd/N: nothing is written to disk,
+ * a read-only or noexec /tmp does not matter and nothing is left behind after exit.
+ *
+ * Order and name resolution: zlib → libelf → libbpf are dlopen'ed first (glibc's dlopen(3),
+ * RTLD_NOW | RTLD_GLOBAL), then libfts.so. When glibc maps libfts.so it resolves each DT_NEEDED
+ * name ("libbpf.so.1", then libbpf's "libelf.so.1", "libz.so.1") against the objects already
+ * loaded by comparing with their DT_SONAME (glibc elf/dl-load.c, _dl_map_object), so the embedded
+ * copies are used and the system's library path is never searched. All memfds stay open until the
+ * last dlopen so that no two loaded objects share a "/proc/self/fd/N" name (glibc also matches by
+ * that name).
  */
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
 import { closeSync, readFileSync, writeSync } from "node:fs";
@@ -14,6 +23,8 @@ import { createRequire } from "node:module";
 export interface EmbeddedAssets {
   readonly PROBE_OBJECT_PATH: string;
   readonly LIBFTS_PATH: string;
+  /** libfts.so's dependencies in load order (zlib, libelf, libbpf). */
+  readonly RUNTIME_LIBS: readonly { readonly soname: string; readonly path: string; readonly symbol: string }[];
 }
 
 /**
@@ -34,7 +45,7 @@ export function embeddedAssets(): EmbeddedAssets {
     return createRequire(import.meta.url)("./embedded.ts") as EmbeddedAssets;
   } catch (e) {
     throw new Error(
-      `falco-ts: the probe build outputs (ffi/build/probe.bpf.o, ffi/build/libfts.so) are missing: run 'bash scripts/build.sh' (${(first as Error).message}; ${(e as Error).message})`,
+      `falco-ts: the probe build outputs (ffi/build/probe.bpf.o, ffi/build/libfts.so, ffi/build/sys/*.so.1) are missing: run 'bash scripts/build.sh' (${(first as Error).message}; ${(e as Error).message})`,
     );
   }
 }
@@ -54,44 +65,90 @@ export type LibFts = ReturnType<typeof dlopen<typeof LIBFTS_SYMBOLS>>["symbols"]
 
 let lib: LibFts | null = null;
 
+/** memfd_create(2) flag: close the fd on exec (linux/memfd.h). */
+const MFD_CLOEXEC = 1;
+/** dlopen(3) flags (glibc dlfcn.h): resolve all symbols now, make them global. */
+const RTLD_NOW = 0x2;
+const RTLD_GLOBAL = 0x100;
+
+const LIBC_SYMBOLS = {
+  memfd_create: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+} as const;
+const LIBDL_SYMBOLS = {
+  dlopen: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.ptr },
+  dlerror: { args: [], returns: FFIType.cstring },
+} as const;
+
 /**
- * Write `bytes` to a fresh memfd and return its fd (memfd_create(2), MFD_CLOEXEC).
- * @throws Error if memfd_create fails.
+ * glibc's dlopen/dlerror: in libc.so.6 since glibc 2.34, in libdl.so.2 before.
+ * @throws Error if neither library provides them.
  */
-function memfdWith(name: string, bytes: Uint8Array): number {
-  const libc = dlopen("libc.so.6", {
-    memfd_create: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
-  });
+function openLibdl(): ReturnType<typeof dlopen<typeof LIBDL_SYMBOLS>> {
   try {
-    const cname = Buffer.from(`${name}\0`, "latin1");
-    const fd = libc.symbols.memfd_create(cname, 1 /* MFD_CLOEXEC */);
-    if (fd < 0) throw new Error(`memfd_create failed for ${name}`);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    return fd;
-  } finally {
-    libc.close();
+    return dlopen("libc.so.6", LIBDL_SYMBOLS);
+  } catch {
+    return dlopen("libdl.so.2", LIBDL_SYMBOLS);
   }
 }
 
 /**
- * Open libfts.so once per process (memfd + dlopen) and return its symbols.
- * @throws Error naming the missing system library (libbpf1/libelf1/zlib1g) when dlopen fails.
+ * Write `bytes` to a fresh memfd (memfd_create(2), MFD_CLOEXEC) and return its fd.
+ * @throws Error if memfd_create or the write fails.
+ */
+function memfdWith(libc: ReturnType<typeof dlopen<typeof LIBC_SYMBOLS>>, name: string, bytes: Uint8Array): number {
+  const cname = Buffer.from(`${name}\0`, "latin1");
+  const fd = libc.symbols.memfd_create(cname, MFD_CLOEXEC);
+  if (fd < 0) throw new Error(`memfd_create failed for ${name} (kernel without memfd_create?)`);
+  let off = 0;
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  return fd;
+}
+
+/** What loadLibFts loaded, for --support: each library's SONAME and the memfd path it came from. */
+export const loadedLibraries: { soname: string; from: string }[] = [];
+
+/**
+ * Open libfts.so once per process and return its symbols: the embedded libz/libelf/libbpf first
+ * (memfd + glibc dlopen, RTLD_NOW | RTLD_GLOBAL, in dependency order), then libfts.so (memfd +
+ * bun:ffi dlopen). The handles stay open for the life of the process.
+ * @throws Error naming the library that failed and dlopen's message (e.g. a glibc too old for the
+ *   embedded libraries' symbol versions), or when the build outputs are missing.
  */
 export function loadLibFts(): LibFts {
   if (lib) return lib;
   const assets = embeddedAssets();
-  const bytes = readFileSync(assets.LIBFTS_PATH);
-  const fd = memfdWith("libfts.so", bytes);
+  const libc = dlopen("libc.so.6", LIBC_SYMBOLS);
+  const dl = openLibdl();
+  const fds: number[] = [];
+  const handles: unknown[] = [];
   try {
-    lib = dlopen(`/proc/self/fd/${fd}`, LIBFTS_SYMBOLS).symbols;
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new Error(
-      `falco-ts: cannot load libfts.so: ${msg}. Fix: install the probe's runtime libraries (Debian/Ubuntu: apt-get install libbpf1 libelf1 zlib1g)`,
-    );
+    for (const dep of assets.RUNTIME_LIBS) {
+      const fd = memfdWith(libc, dep.soname, readFileSync(dep.path));
+      fds.push(fd);
+      const path = `/proc/self/fd/${fd}`;
+      const h = dl.symbols.dlopen(Buffer.from(`${path}\0`, "latin1"), RTLD_NOW | RTLD_GLOBAL);
+      if (!h) {
+        const why = dl.symbols.dlerror();
+        throw new Error(
+          `falco-ts: cannot load the embedded ${dep.soname} from ${path}: ${String(why ?? "dlopen failed")}. ` +
+            "Fix: the host needs x86-64 glibc >= 2.33 (the embedded libelf needs GLIBC_2.33) and /proc mounted (memfds are opened through /proc/self/fd)",
+        );
+      }
+      handles.push(h);
+      loadedLibraries.push({ soname: dep.soname, from: `memfd:${dep.soname}` });
+    }
+    const fd = memfdWith(libc, "libfts.so", readFileSync(assets.LIBFTS_PATH));
+    fds.push(fd);
+    try {
+      lib = dlopen(`/proc/self/fd/${fd}`, LIBFTS_SYMBOLS).symbols;
+    } catch (e) {
+      throw new Error(`falco-ts: cannot load the embedded libfts.so: ${(e as Error).message}. Fix: rebuild with 'bash scripts/build.sh' (x86-64 glibc host needed)`);
+    }
+    loadedLibraries.push({ soname: "libfts.so", from: "memfd:libfts.so" });
   } finally {
-    closeSync(fd);
+    for (const fd of fds) closeSync(fd);
+    libc.close();
+    dl.close();
   }
   return lib;
 }

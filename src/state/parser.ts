@@ -18,7 +18,7 @@
  * Hot path: no closures, no per-event objects except new state (threads, fds) and resolved
  * strings; dispatch is a switch on a per-type kind table.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { EF, EVENT_TABLE, PPM_EVENT_MAX, PPME, PT } from "../events/event_table.ts";
 import { Event, decodeString } from "../events/event.ts";
 import { FdType, type FdInfo } from "./types.ts";
@@ -902,10 +902,17 @@ export class StateEngine {
       // e.g. containerd-shim, the parent of every `docker exec` process once runc's
       // intermediate process exits. The kernel's parent at exec time is authoritative; libsinsp
       // gets the same answer from the modern probe's reaper_tid.
-      const k = this.num("ptid", -1);
+      let k = this.num("ptid", -1);
       if (k > 0 && k !== t.ptid && k !== t.tid) {
-        const np = this.threads.get(k);
+        let np = this.threads.get(k);
+        if (!np || np.isInvalid() || np.dead) {
+          // That parent was exiting at exec time (its procexit is already processed, the kernel's
+          // re-parenting was not done yet): ask /proc who the parent is now.
+          const now = procPPid(this.hostRoot, t.tid);
+          np = now > 0 && now !== t.ptid && now !== t.tid ? this.threads.get(now) : undefined;
+        }
         if (np && !np.isInvalid() && !np.dead) {
+          k = np.tid;
           t.ptid = k;
           np.nChildren++;
           // The kernel re-parented this process to np: np's process is a child subreaper (its
@@ -1808,5 +1815,18 @@ function sockaddrText(b: Uint8Array, o: number, len: number, dv: DataView): stri
     case AF_INET: return addrPort(ipv4Text(b, o + 1), dv.getUint16(o + 5, true));
     case AF_INET6: return addrPort(ipv6Text(b, o + 1), dv.getUint16(o + 17, true));
     default: return `family ${b[o]}`;
+  }
+}
+
+/**
+ * The parent pid of a live process from /proc/<pid>/status ("PPid:" line, proc(5)); 0 when the
+ * process is gone or the file cannot be read.
+ */
+function procPPid(hostRoot: string, pid: number): number {
+  try {
+    const m = /\nPPid:\s*(\d+)/.exec(readFileSync(`${hostRoot}/proc/${pid}/status`, "latin1"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
   }
 }
