@@ -50,6 +50,18 @@ function optedOut(test: string): boolean {
 
 const ofContainer = (id: string) => (a: JsonAlert) => a.output_fields["container.id"] === id;
 
+/** waitFor, failing with what the agent did see (shell alerts, drop notices) instead of a bare timeout. */
+async function waitOrExplain(a: AgentHandle, pred: (x: JsonAlert) => boolean, ms: number, what: string): Promise<JsonAlert> {
+  try {
+    return await a.waitFor(pred, ms);
+  } catch {
+    const seen = a.alerts
+      .filter((x) => x.rule === "Terminal shell in container" || x.rule.startsWith("Falco internal"))
+      .map((x) => `${x.rule}: ${x.output_fields["proc.cmdline"] ?? ""} parent=${x.output_fields["proc.pname"] ?? ""} ${x.rule.startsWith("Falco internal") ? x.output : ""}`);
+    throw new Error(`no alert for ${what} within ${ms} ms; shell/internal alerts seen:\n${seen.join("\n")}`);
+  }
+}
+
 const APPEND = `
 - rule: Launch Privileged Container
   output: container_id=%container.id container_name=%container.name image=%container.image.repository privileged=%container.privileged
@@ -119,7 +131,7 @@ describe("upstream Falco rules with real Docker", () => {
     expect(sh.status, sh.stderr).toBe(0);
     expect(sh.stdout).toContain("upstream-shell-42");
     const mine = (x: JsonAlert) => x.rule === "Terminal shell in container" && / -i$/.test(String(x.output_fields["proc.cmdline"]));
-    const t = await a.waitFor(mine, 10_000);
+    const t = await waitOrExplain(a, mine, 10_000, "bash -i");
     expect(t.priority).toBe("Notice");
     expect(t.source).toBe("syscall");
     expect(t.tags).toEqual(expect.arrayContaining(["container", "shell", "maturity_stable"]));
@@ -136,7 +148,7 @@ describe("upstream Falco rules with real Docker", () => {
     expect(String(t.output_fields["proc.exepath"])).toMatch(/^\/(bin|usr\/bin)\//);
     expect(t.output).toContain("A shell was spawned in a container with an attached terminal | evt_type=execve user=root user_uid=0");
     // Every shell the pty started matched (bash, then the sh it execs): none was lost to a wrong parent.
-    await a.waitFor((x) => mine(x) && x.output_fields["proc.name"] === "sh", 10_000);
+    await waitOrExplain(a, (x) => mine(x) && x.output_fields["proc.name"] === "sh", 10_000, "sh -i");
     const shells = a.alerts.filter(mine);
     expect(shells.map((x) => x.output_fields["proc.cmdline"])).toEqual(["bash /bin/bash -i", "sh -i"]);
     expect(shells.map((x) => x.output_fields["proc.pname"]).filter((p) => !ENTRYPOINT_PARENTS.includes(String(p)))).toEqual([]);
@@ -170,12 +182,12 @@ describe("upstream Falco rules with real Docker", () => {
     // exec is a runc thread being torn down: see the report on the probe's procexit reaper_tid),
     // the sh one cannot.
     ptyExec("-il");
-    const firstSh = await a.waitFor((x) => term(x) && cmd(x) === "sh -il", 10_000);
+    const firstSh = await waitOrExplain(a, (x) => term(x) && cmd(x) === "sh -il", 10_000, "sh -il");
     expect(ENTRYPOINT_PARENTS, firstSh.output).toContain(firstSh.output_fields["proc.pname"]);
     // Second exec: both shells, with an entry-point parent.
     ptyExec("-i -l");
-    const bash = await a.waitFor((x) => term(x) && cmd(x) === "bash /bin/bash -i -l", 10_000);
-    const shell = await a.waitFor((x) => term(x) && cmd(x) === "sh -i -l", 10_000);
+    const bash = await waitOrExplain(a, (x) => term(x) && cmd(x) === "bash /bin/bash -i -l", 10_000, "bash -i -l");
+    const shell = await waitOrExplain(a, (x) => term(x) && cmd(x) === "sh -i -l", 10_000, "sh -i -l");
     for (const t of [bash, shell]) {
       expect(ENTRYPOINT_PARENTS, t.output).toContain(t.output_fields["proc.pname"]);
       expect(Number(t.output_fields["proc.tty"])).toBeGreaterThan(0);

@@ -4,8 +4,8 @@
  * syscall per action and prints what /proc/self and the syscall's own return value say; the agent
  * runs one rule per event type (`rule_matching=all`) whose output prints the process, user, fd and
  * every exit parameter of that event (`%evt.arg.<name>`), and the JSON alerts are compared value by
- * value with that truth: pid/tid/ppid, exe path, cmdline, cwd (relative paths resolved after chdir),
- * uid/user name/gid, fd numbers and names, socket tuples and ends, flags/mode rendering, res.
+ * value with that truth: pid/tid/ppid, session, process group, tty, loginuid, exe path, cmdline, cwd
+ * (relative paths resolved after chdir), uid/user name/gid, fd numbers and names, socket tuples and ends, flags/mode rendering, res.
  *
  * Also fork(2) and clone3(2) as raw syscalls. Every event type of issue 4's list is asserted to be captured (PROBE_EVENTS) and checked; none is
  * out of the probe's reach on this machine. Known, documented behaviours asserted as such:
@@ -39,7 +39,7 @@ const COMMON = [
   "proc.pname", "proc.exepath", "proc.exe", "proc.cmdline", "proc.cwd", "user.uid", "user.name", "group.gid", "group.name",
   "fd.num", "fd.name", "fd.nameraw", "fd.type", "fd.typechar", "fd.directory", "fd.filename", "fd.sip", "fd.sport",
   "fd.cip", "fd.cport", "fd.lip", "fd.lport", "fd.rip", "fd.rport", "fd.l4proto", "fd.connected", "fd.is_server",
-  "evt.abspath", "evt.abspath.dst", "evt.args",
+  "evt.abspath", "evt.abspath.dst", "evt.args", "proc.sid", "proc.vpgid", "proc.vpid", "proc.tty", "user.loginuid",
 ];
 
 /** Exit parameters of an event type (the newest, non-old exit layout), for %evt.arg.<name>. */
@@ -79,6 +79,10 @@ interface Truth {
   exe: string;
   argv: string[];
   comm: string;
+  sid: number;
+  pgid: number;
+  tty: number;
+  loginuid: number;
   [k: string]: unknown;
 }
 
@@ -132,6 +136,11 @@ function expectCommon(f: Record<string, unknown>, tr: Truth): void {
   expect(f["user.name"]).toBe(USERS.get(tr.uid));
   expect(f["group.gid"]).toBe(tr.gid);
   expect(f["group.name"]).toBe(GROUPS.get(tr.gid));
+  expect(f["proc.vpid"]).toBe(tr.pid); // no pid namespace
+  expect(f["proc.sid"]).toBe(tr.sid);
+  expect(f["proc.vpgid"]).toBe(tr.pgid);
+  expect(f["proc.tty"]).toBe(tr.tty);
+  expect(f["user.loginuid"]).toBe(tr.loginuid === 4294967295 ? -1 : tr.loginuid);
   expect(f["evt.dir"]).toBe("<");
   expect(f["evt.rawres"]).toBe(tr.res);
   expect(f["evt.res"]).toBe(tr.res >= 0 ? "SUCCESS" : ERRNO_NAME.get(-tr.res));

@@ -16,7 +16,7 @@ import { scanProc } from "../state/procfs.ts";
 import { compileOutput, type OutputTemplate } from "../outputs/format.ts";
 import { defaultHostname, internalAlert, makeRuleAlert } from "../outputs/alert.ts";
 import { createOutputs } from "../outputs/config.ts";
-import type { Outputs } from "../outputs/sinks.ts";
+import { OUTPUT_CHILD_PIDS, type Outputs } from "../outputs/sinks.ts";
 import { describeRulesText, FALCO_ENGINE_VERSION, loadRules, type LoadOptions, type LoadResult } from "../rules/loader.ts";
 import type { CompiledRule } from "../rules/ruleset.ts";
 import { renderValidation, validateRules } from "../rules/validate.ts";
@@ -203,6 +203,20 @@ export function prepareRules(p: Pipeline, sources: RulesSource[]): { active: Act
   return { active: { result, templates, eventNames }, result };
 }
 
+/** Rule matches dropped because the event came from one of the agent's own output programs. */
+export const selfSuppressed = { count: 0 };
+
+/** True if the event's process is, or descends from, a program-output child of this agent. */
+function fromOutputChild(p: Pipeline, ev: Event): boolean {
+  let t = ev.thread;
+  for (let i = 0; t && i < 16; i++) {
+    if (OUTPUT_CHILD_PIDS.has(t.pid)) return true;
+    if (t.ptid <= 0) break;
+    t = p.state.threads.get(t.ptid) ?? null;
+  }
+  return false;
+}
+
 /**
  * Build the alert emitter for matches. In live mode, the first alert from a container whose
  * metadata is still unknown is deferred: the engine pauses on that event, the live loop waits
@@ -214,6 +228,10 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
     const r = rule as unknown as CompiledRule;
     const template = getActive().templates.get(r.id);
     if (!template) return;
+    if (OUTPUT_CHILD_PIDS.size !== 0 && fromOutputChild(p, ev)) {
+      selfSuppressed.count++;
+      return;
+    }
     const emit = (e: Event) => outputs.emit(makeRuleAlert({ ev: e, rule: r.name, priority: r.priority, template, tags: r.tags, source: r.source, hostname: p.hostname }));
     const cid = ev.thread?.containerId;
     const engine = getEngine?.();

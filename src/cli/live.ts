@@ -47,6 +47,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
   p.state.scanProc();
   log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc`);
   let lastPurge = Date.now();
+  let lastYield = Date.now();
 
   // syscall_event_drops: Falco's drop manager on the probe's counters, checked on wall-clock time.
   const dropMgr = new DropManager({
@@ -79,7 +80,14 @@ export async function runLive(a: LiveArgs): Promise<number> {
           off = r.next;
         }
       }
-      if (b.len < SMALL_BATCH) await Bun.sleep(1);
+      if (b.len < SMALL_BATCH) {
+        await Bun.sleep(1);
+        lastYield = Date.now();
+      } else if (Date.now() - lastYield >= 20) {
+        // Sustained load: still let timers, outputs, reloads and the webserver run.
+        await Bun.sleep(0);
+        lastYield = Date.now();
+      }
       // Housekeeping: threads whose procexit was lost (drops, or exits before the probe attached).
       if (Date.now() - lastPurge > 120_000) {
         lastPurge = Date.now();

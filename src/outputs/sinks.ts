@@ -490,6 +490,27 @@ export interface ProgramSinkOptions {
 
 type Spawned = Bun.Subprocess<"pipe", "inherit", "inherit">;
 
+/**
+ * Processes the agent's own outputs started (program output children), by pid, with the time
+ * (ms) until which they still count after their exit (0 while running). The engine drops rule
+ * matches from these processes and their descendants, so an output program that writes a file or
+ * opens a connection can never make the agent alert on itself in a loop.
+ */
+export const OUTPUT_CHILD_PIDS = new Map<number, number>();
+const OUTPUT_CHILD_GRACE_MS = 5000;
+
+function trackOutputChild(p: Spawned): Spawned {
+  OUTPUT_CHILD_PIDS.set(p.pid, 0);
+  void p.exited.then(() => {
+    OUTPUT_CHILD_PIDS.set(p.pid, Date.now() + OUTPUT_CHILD_GRACE_MS);
+    setTimeout(() => {
+      const until = OUTPUT_CHILD_PIDS.get(p.pid);
+      if (until !== undefined && until !== 0 && until <= Date.now()) OUTPUT_CHILD_PIDS.delete(p.pid);
+    }, OUTPUT_CHILD_GRACE_MS + 10).unref?.();
+  });
+  return p;
+}
+
 /** Program sink (userspace/falco/outputs_program.cpp). The child's stdout/stderr are the agent's. */
 export class ProgramSink implements Sink {
   readonly name = "program";
@@ -501,7 +522,7 @@ export class ProgramSink implements Sink {
   }
 
   private spawn(): Spawned {
-    return Bun.spawn(["sh", "-c", this.o.program], { stdin: "pipe", stdout: "inherit", stderr: "inherit" });
+    return trackOutputChild(Bun.spawn(["sh", "-c", this.o.program], { stdin: "pipe", stdout: "inherit", stderr: "inherit" }));
   }
 
   async write(batch: SinkItem[]): Promise<void> {

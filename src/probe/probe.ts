@@ -131,6 +131,21 @@ export function lockdownMode(): string {
 }
 
 /**
+ * What `preflight()` reads from the host, overridable for tests; each field defaults to the live
+ * value (process.arch, uname release, /sys/kernel/btf/vmlinux, CapEff, getuid(), lockdown mode,
+ * other falco-ts processes).
+ */
+export interface PreflightHost {
+  arch?: string;
+  release?: string;
+  btf?: boolean;
+  capEff?: bigint;
+  uid?: number;
+  lockdown?: string;
+  instances?: string;
+}
+
+/**
  * Host checks made before the probe is loaded, each with its fix. Fatal failures stop Probe.open
  * with one error listing them all (set FALCO_TS_SKIP_PREFLIGHT=1 to try loading anyway).
  *   - arch: x86-64 only (the probe's syscall table, src/probe/syscalls_x86_64.ts).
@@ -145,14 +160,15 @@ export function lockdownMode(): string {
  *   - instances: other falco-ts processes are reported, never an error: each agent loads its own
  *     probe instance and nothing is pinned in bpffs, so several agents can run at once.
  */
-export function preflight(): PreflightCheck[] {
+export function preflight(host: PreflightHost = {}): PreflightCheck[] {
+  const arch = host.arch ?? process.arch;
   const out: PreflightCheck[] = [];
   out.push(
-    process.arch === "x64"
+    arch === "x64"
       ? { name: "arch", ok: true, fatal: true, detail: "x86-64" }
-      : { name: "arch", ok: false, fatal: true, detail: process.arch, fix: "run the x86-64 build on an x86-64 host" },
+      : { name: "arch", ok: false, fatal: true, detail: arch, fix: "run the x86-64 build on an x86-64 host" },
   );
-  const rel = release();
+  const rel = host.release ?? release();
   const kv = kernelVersion(rel);
   const kernelOk = kv !== null && (kv[0] > MIN_KERNEL[0] || (kv[0] === MIN_KERNEL[0] && kv[1] >= MIN_KERNEL[1]));
   out.push(
@@ -167,7 +183,7 @@ export function preflight(): PreflightCheck[] {
         },
   );
   out.push(
-    existsSync("/sys/kernel/btf/vmlinux")
+    (host.btf ?? existsSync("/sys/kernel/btf/vmlinux"))
       ? { name: "btf", ok: true, fatal: true, detail: "/sys/kernel/btf/vmlinux" }
       : {
           name: "btf",
@@ -177,10 +193,10 @@ export function preflight(): PreflightCheck[] {
           fix: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since 2020); in a container mount it: -v /sys/kernel/btf:/sys/kernel/btf:ro",
         },
   );
-  const caps = capEff();
+  const caps = host.capEff ?? capEff();
   const has = (bit: number): boolean => ((caps >> BigInt(bit)) & 1n) === 1n;
   const capsOk = (has(CAP_BPF) && has(CAP_PERFMON)) || has(CAP_SYS_ADMIN);
-  const uid = process.getuid?.() ?? 0;
+  const uid = host.uid ?? process.getuid?.() ?? 0;
   out.push(
     capsOk
       ? { name: "capabilities", ok: true, fatal: true, detail: `uid ${uid}, CapEff ${caps.toString(16)}` }
@@ -195,7 +211,7 @@ export function preflight(): PreflightCheck[] {
               : "root without the capabilities (a container?): docker run --privileged, or --cap-add BPF --cap-add PERFMON (Docker >= 23; --cap-add SYS_ADMIN with older Docker) plus --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH for /proc; Kubernetes: securityContext.privileged: true or capabilities.add [BPF, PERFMON, SYS_RESOURCE, SYS_PTRACE, DAC_READ_SEARCH]",
         },
   );
-  const lockdown = lockdownMode();
+  const lockdown = host.lockdown ?? lockdownMode();
   out.push(
     lockdown === "confidentiality"
       ? {
@@ -219,7 +235,7 @@ export function preflight(): PreflightCheck[] {
           fix: "add CAP_SYS_RESOURCE or raise the limit (ulimit -l unlimited; systemd LimitMEMLOCK=infinity)",
         },
   );
-  out.push({ name: "instances", ok: true, fatal: false, detail: otherInstances() });
+  out.push({ name: "instances", ok: true, fatal: false, detail: host.instances ?? otherInstances() });
   return out;
 }
 
