@@ -1,10 +1,10 @@
 /**
  * Consumer ceiling of the full Bun pipeline: open the probe (src/probe/probe.ts) with the agent's
  * selection for RULES and a RING_BYTES ring buffer, do not consume until SIGUSR1 (bench/run.sh
- * runs a storm meanwhile), then drain as fast as possible through decode, state and rules
+ * runs a storm meanwhile; or until the file $DRAIN_GO_FILE exists), then drain as fast as possible through decode, state and rules
  * (Engine.processBatch, the agent's engine with its match handler and outputs) and time it.
  *
- * Usage: bun bench/drain.ts RULES RING_BYTES [MODE]
+ * Usage: [DRAIN_GO_FILE=F] [DRAIN_DUMP=F] bun bench/drain.ts RULES RING_BYTES [MODE]
  * MODE (timing splits): full (default: decode, state, rules, as the agent), state (decode + state
  * engine, no rules), decode (Event.reset per record only).
  * Prints "ready" once attached, then one JSON line:
@@ -50,8 +50,8 @@ process.on("SIGUSR1", () => {
   go = true;
 });
 process.stdout.write("ready\n");
-// DRAIN_GO_FILE: wait synchronously for that file instead of SIGUSR1 (for `bun --cpu-prof`, which
-// here only sampled until the first top-level await).
+// DRAIN_GO_FILE: wait (synchronously) for that file to exist instead of SIGUSR1. bench/run.sh uses
+// it: a SIGUSR1 that arrived before Bun had installed the handler once killed the process.
 const goFile = process.env.DRAIN_GO_FILE;
 if (goFile) while (!existsSync(goFile)) Bun.sleepSync(2);
 else while (!go) await Bun.sleep(2);

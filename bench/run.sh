@@ -149,12 +149,14 @@ prefill_try() { # tool rep [mode]: one attempt; returns 1 if the reader did not 
     $OUT/cdrain prefill ffi/build/probe.bpf.o "$SEL" "$PREFILL_RING" >$OUT/pf.out 2>$OUT/pf.err &
     pid=$!
   else
-    $BUN bench/drain.ts "$RULES" "$PREFILL_RING" "$mode" >$OUT/pf.out 2>$OUT/pf.err &
+    rm -f $OUT/pf.go
+    # go signal by file (a SIGUSR1 sent to Bun was once fatal: the handler was not yet installed)
+    DRAIN_GO_FILE=$OUT/pf.go $BUN bench/drain.ts "$RULES" "$PREFILL_RING" "$mode" >$OUT/pf.out 2>$OUT/pf.err &
     pid=$!
   fi
   wait_for $OUT/pf.out ready 30 || { stop_pid $pid; log "  $tool prefill did not start: $(grep -m1 -i 'fail\|error' $OUT/pf.err)"; return 1; }
   lg=$($OUT/loadgen 0 "$PREFILL_STORM")
-  kill -USR1 $pid
+  if [[ $tool == c ]]; then kill -USR1 $pid; else touch $OUT/pf.go; fi
   wait $pid || true
   if [[ $tool == c ]]; then res=$(grep '^{' $OUT/pf.out | tail -1); else res=$(sed -n 's/^RESULT //p' $OUT/pf.err | tail -1); fi
   [[ -n $res ]] || { log "  $tool prefill: no result ($(tail -2 $OUT/pf.err))"; return 0; }

@@ -11,7 +11,8 @@
  *  - the same binary copied to another path runs (`--version`, a short live run) from a cwd
  *    outside the repository, in a private mount namespace whose /tmp is a directory we watch:
  *    nothing is left in it; its memory maps show libbpf/libelf/libz coming from memfds;
- *  - preflight: without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN the agent exits 1 naming the fix;
+ *  - preflight: without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN, or without /sys/kernel/btf, the agent
+ *    exits 1 naming the fix;
  *  - `--version` and `--support` print what issue 8 asks for.
  *
  * Mounts and the rootfs are removed in afterAll. Needs root, apt (Debian archive) and the kernel
@@ -173,6 +174,16 @@ describe("chroot with only glibc", () => {
     }
     expect(readdirSync(join(ROOTFS, "tmp"))).toEqual(before);
   }, 60_000);
+
+  it("without /sys/kernel/btf: exit 1 naming the BTF fix", () => {
+    // /sys unmounted in a private mount namespace only: the rootfs keeps it for the other tests.
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", 'umount "$1/sys" && exec chroot "$1" /falco-ts -r /rules.yaml', "sh", ROOTFS], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.stderr).toMatch(/btf: \/sys\/kernel\/btf\/vmlinux missing\. Fix: .*CONFIG_DEBUG_INFO_BTF=y/);
+    expect(r.status).toBe(1);
+  });
 
   it("works with a read-only noexec /tmp and TMPDIR on a read-only directory", async () => {
     const tmpMnt = join(ROOTFS, "tmp");
