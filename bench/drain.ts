@@ -11,7 +11,7 @@
  *   {"mode":"prefill-MODE","events","seconds","rate","cpu_seconds","cpu_rate" (events per CPU
  *    second of this process: less sensitive to other work on a shared machine),"drops",
  *    "kernel_events","matches","errors","state" (state engine counters)}
- * Alerts go to stdout as the agent's would: redirect them (run.sh sends them to /dev/null) —
+ * Alerts go to stdout as the agent's would (run.sh keeps them in bench/out/pf.out, after "ready") —
  * the JSON line is written to stderr prefixed with "RESULT ".
  */
 import { closeSync, existsSync, openSync, writeSync } from "node:fs";
