@@ -526,6 +526,8 @@ export async function runMain(o: MainOptions): Promise<number> {
 export function syscallSet(config: FalcoConfig, active: ActiveRules): Set<string> {
   if (config.base_syscalls.all) return new Set(EVENT_TABLE.map((e) => e.name));
   const s = new Set(active.eventNames);
+  // Meta events (plugin/async/container JSON) are not syscalls: nothing to select in the kernel.
+  for (const meta of ["asyncevent", "container", "pluginevent", "notification", "infra", "drop", "scapevent", "procinfo"]) s.delete(meta);
   for (const n of config.base_syscalls.custom_set) if (!n.startsWith("!")) s.add(n);
   for (const n of config.base_syscalls.custom_set) if (n.startsWith("!")) s.delete(n.slice(1));
   return s;
