@@ -58,12 +58,12 @@ const OBSERVER_RULES = `
 - rule: obs_container_exec
   desc: every process started in a container (observer for negative checks)
   condition: evt.type in (execve, execveat) and evt.dir=< and container.id != host
-  output: "obs exec %proc.name in %container.id (%container.name) tty=%proc.tty"
+  output: "obs exec %proc.name in %container.id (%container.name %container.image) tty=%proc.tty"
   priority: DEBUG
 - rule: obs_container_open_write
   desc: every file opened for writing in a container (observer)
   condition: evt.type in (open, openat) and evt.dir=< and evt.is_open_write=true and container.id != host
-  output: "obs write %fd.name by %proc.name pid=%proc.pid in %container.id (%container.name)"
+  output: "obs write %fd.name by %proc.name pid=%proc.pid in %container.id (%container.name %container.image)"
   priority: DEBUG
 - rule: obs_mount
   desc: every mount (observer)

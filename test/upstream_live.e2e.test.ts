@@ -82,7 +82,7 @@ function of(rule: string, pred: (f: Record<string, unknown>) => boolean): JsonAl
 /** Wait for the rule's alert matching pred, let duplicates arrive, assert exactly one; returns its fields. */
 async function once(rule: string, pred: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
   covered.add(rule);
-  await agent.waitFor((a) => a.rule === rule && pred(a.output_fields), 8000).catch((e: Error) => {
+  await agent.waitFor((a) => a.rule === rule && pred(a.output_fields), 15_000).catch((e: Error) => {
     throw new Error(`${rule} did not fire for the action (${e.message.slice(0, 60)}); its alerts: ${JSON.stringify(of(rule, () => true).map((a) => a.output_fields))}`);
   });
   await barrier();
@@ -108,6 +108,7 @@ function needDocker(rule: string): boolean {
 /** `docker exec` in container `id` (no tty unless `tty`); returns the output. */
 function dexec(id: string, cmd: string, tty = false): string {
   const r = spawnSync(DOCKER, ["exec", ...(tty ? ["-t"] : []), id, "sh", "-c", cmd], { env: DOCKER_ENV, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`docker exec ${id} sh -c '${cmd}' failed (${r.status}): ${r.stderr || r.error?.message}`);
   return (r.stdout ?? "") + (r.stderr ?? "");
 }
 
@@ -377,7 +378,8 @@ describe("upstream stable rules, live (falco_rules.yaml)", () => {
     // falls back to init_module: two syscalls, one alert each.
     for (const type of ["finit_module", "init_module"]) {
       const f = await once("Linux Kernel Module Injection Detected", (x) => inCtr(P, "insmod /tmp/fts.ko")(x) && x["evt.type"] === type);
-      expect([f["proc.name"], f["proc.args"], f["evt.res"], f["proc.pname"]]).toEqual(["insmod", "/tmp/fts.ko", "ENOSYS", "runc"]);
+      expect([f["proc.name"], f["proc.args"], f["evt.res"]]).toEqual(["insmod", "/tmp/fts.ko", "ENOSYS"]);
+      expect(["runc", "containerd-shim"]).toContain(f["proc.pname"]); // who the exec'd process's parent is races with runc's exit
     }
     dexecArgv(U, ["insmod", "/tmp/fts.ko"]);
     await never("Linux Kernel Module Injection Detected", inCtr(U, "insmod /tmp/fts.ko"));
@@ -385,10 +387,10 @@ describe("upstream stable rules, live (falco_rules.yaml)", () => {
 
   it("Debugfs Launched in Privileged Container: debugfs in a privileged container fires; in an unprivileged one it does not", async () => {
     if (!needDocker("Debugfs Launched in Privileged Container")) return;
-    dexec(P, "ln -sf /bin/busybox /tmp/debugfs; /tmp/debugfs fts_debugfs");
+    dexec(P, "ln -sf /bin/busybox /tmp/debugfs; /tmp/debugfs fts_debugfs; true");
     const f = await once("Debugfs Launched in Privileged Container", inCtr(P, "debugfs fts_debugfs"));
     expect([f["proc.name"], f["proc.exepath"], f["evt.type"]]).toEqual(["debugfs", "/bin/busybox", "execve"]);
-    dexec(U, "ln -sf /bin/busybox /tmp/debugfs; /tmp/debugfs fts_debugfs");
+    dexec(U, "ln -sf /bin/busybox /tmp/debugfs; /tmp/debugfs fts_debugfs; true");
     await never("Debugfs Launched in Privileged Container", inCtr(U, "debugfs fts_debugfs"));
   });
 

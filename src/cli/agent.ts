@@ -17,7 +17,8 @@ import { compileOutput, type OutputTemplate } from "../outputs/format.ts";
 import { defaultHostname, internalAlert, makeRuleAlert } from "../outputs/alert.ts";
 import { createOutputs } from "../outputs/config.ts";
 import { OUTPUT_CHILD_PIDS, type Outputs } from "../outputs/sinks.ts";
-import { describeRulesText, FALCO_ENGINE_VERSION, loadRules, type LoadOptions, type LoadResult } from "../rules/loader.ts";
+import { describeRulesText, FALCO_ENGINE_VERSION, loadRules, type ExtraOutputField, type ExtraOutputFormat, type LoadOptions, type LoadResult } from "../rules/loader.ts";
+import type { FieldValue } from "../fields/registry.ts";
 import type { CompiledRule } from "../rules/ruleset.ts";
 import { renderValidation, validateRules } from "../rules/validate.ts";
 import { RulesWatcher } from "../reload/watcher.ts";
@@ -146,8 +147,11 @@ export function buildPipeline(config: FalcoConfig, o: Pick<MainOptions, "D" | "t
     ...(live ? { interfaces: machineInterfaces() } : {}),
   });
   const registry = createRegistry(ctx);
+  const extra = appendOutputOptions(config.append_output);
   const loadOptions: LoadOptions = {
     registry,
+    extraOutputFormats: extra.formats,
+    extraOutputFields: extra.fields,
     compileOutput: (fmt) => {
       compileOutput(fmt, registry);
     },
@@ -158,6 +162,36 @@ export function buildPipeline(config: FalcoConfig, o: Pick<MainOptions, "D" | "t
     ruleMatching: config.rule_matching,
   };
   return { config, state, ctx, registry, containers, hostname, loadOptions };
+}
+
+/**
+ * Map Falco's `append_output` config (a list of `{match: {source, tags, rule}, extra_output,
+ * extra_fields}`; extra_fields items are a field name (raw value) or a `{key: format}` map) to the
+ * loader's extra output options. Malformed entries are ignored with a log line.
+ */
+export function appendOutputOptions(entries: unknown[]): { formats: ExtraOutputFormat[]; fields: ExtraOutputField[] } {
+  const formats: ExtraOutputFormat[] = [];
+  const fields: ExtraOutputField[] = [];
+  for (const [i, e] of (Array.isArray(entries) ? entries : []).entries()) {
+    if (!e || typeof e !== "object") {
+      log(`warning: append_output[${i}]: expected a map, ignored`);
+      continue;
+    }
+    const m = ((e as Record<string, unknown>).match ?? {}) as Record<string, unknown>;
+    const sel = {
+      source: typeof m.source === "string" ? m.source : undefined,
+      tags: Array.isArray(m.tags) ? m.tags.map(String) : undefined,
+      rule: typeof m.rule === "string" ? m.rule : undefined,
+    };
+    const text = (e as Record<string, unknown>).extra_output;
+    if (typeof text === "string" && text) formats.push({ format: text, ...sel });
+    const ef = (e as Record<string, unknown>).extra_fields;
+    for (const f of Array.isArray(ef) ? ef : []) {
+      if (typeof f === "string") fields.push({ key: f, format: `%${f}`, raw: true, ...sel });
+      else if (f && typeof f === "object") for (const [k, v] of Object.entries(f)) fields.push({ key: k, format: String(v), raw: false, ...sel });
+    }
+  }
+  return { formats, fields };
 }
 
 /** Print load errors/warnings as Falco does at start-up (text form of -V) to stderr. */
@@ -183,6 +217,8 @@ export function loadReportText(res: LoadResult): string {
 export interface ActiveRules {
   result: LoadResult;
   templates: Map<number, OutputTemplate>;
+  /** Per rule id: append_output extra fields (key, template, raw value or formatted text). */
+  extraFields: Map<number, { key: string; template: OutputTemplate; raw: boolean }[]>;
   eventNames: Set<string>;
 }
 
@@ -191,16 +227,22 @@ export function prepareRules(p: Pipeline, sources: RulesSource[]): { active: Act
   const result = loadRules(sources, p.loadOptions);
   if (!result.successful || !result.ruleset) return { active: null, result };
   const templates = new Map<number, OutputTemplate>();
+  const extraFields = new Map<number, { key: string; template: OutputTemplate; raw: boolean }[]>();
   for (const r of result.ruleset.rules) {
     try {
       templates.set(r.id, compileOutput(r.output, p.registry));
+      if (r.extraOutputFields.size) {
+        const list: { key: string; template: OutputTemplate; raw: boolean }[] = [];
+        for (const [key, f] of r.extraOutputFields) list.push({ key, template: compileOutput(f.format, p.registry), raw: f.raw });
+        extraFields.set(r.id, list);
+      }
     } catch {
       /* the loader already reported it; the rule keeps an empty template */
     }
   }
   const eventNames = new Set<string>();
   for (const c of result.ruleset.enabledEventCodes()) eventNames.add(EVENT_TABLE[c]!.name);
-  return { active: { result, templates, eventNames }, result };
+  return { active: { result, templates, extraFields, eventNames }, result };
 }
 
 /** Rule matches dropped because the event came from one of the agent's own output programs. */
@@ -232,7 +274,18 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
       selfSuppressed.count++;
       return;
     }
-    const emit = (e: Event) => outputs.emit(makeRuleAlert({ ev: e, rule: r.name, priority: r.priority, template, tags: r.tags, source: r.source, hostname: p.hostname }));
+    const extras = getActive().extraFields.get(r.id);
+    const emit = (e: Event) => {
+      let extraFields: Map<string, FieldValue> | undefined;
+      if (extras) {
+        extraFields = new Map();
+        for (const x of extras) {
+          const out = x.template.render(e);
+          extraFields.set(x.key, x.raw ? out.fields.values().next().value : out.text);
+        }
+      }
+      outputs.emit(makeRuleAlert({ ev: e, rule: r.name, priority: r.priority, template, tags: r.tags, source: r.source, hostname: p.hostname, extraFields }));
+    };
     const cid = ev.thread?.containerId;
     const engine = getEngine?.();
     if (engine && p.containers && cid && cid !== "host" && p.containers.needsWait(cid)) {
