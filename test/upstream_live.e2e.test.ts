@@ -406,7 +406,7 @@ describe("upstream stable rules, live (falco_rules.yaml)", () => {
 
   it("Drop and execute new binary in container: a binary copied into the container's upper layer fires; the image's own does not", async () => {
     if (!needDocker("Drop and execute new binary in container")) return;
-    dexec(U, "cp /bin/busybox /tmp/fts_dropped && /tmp/fts_dropped true fts_drop");
+    dexec(U, "cp /bin/busybox /tmp/fts_dropped && /tmp/fts_dropped true fts_drop; true");
     const f = await once("Drop and execute new binary in container", inCtr(U, "fts_dropped true fts_drop"));
     expect([f["proc.name"], f["proc.exe"], f["evt.type"]]).toEqual(["fts_dropped", "/tmp/fts_dropped", "execve"]);
     dexec(U, "/bin/busybox true fts_nodrop");
