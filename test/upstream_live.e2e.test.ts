@@ -309,11 +309,12 @@ describe("upstream stable rules, live (falco_rules.yaml)", () => {
     await never("Fileless execution via memfd_create", pidIs(n.child!));
   });
 
-  it("Disallowed SSH Connection Non Standard Port: ssh connecting to :443 fires (EINPROGRESS); to :22 does not", async () => {
+  it("Disallowed SSH Connection Non Standard Port: ssh connecting to :443 fires; to :22 does not (all inside a private network namespace)", async () => {
     const r = await py("ssh", "connect", "203.0.113.7", "443");
-    expect(r.res).toBe(r.einprogress);
+    // Non-blocking connect on the namespace's loopback: done at once or in progress.
+    expect([0, r.einprogress]).toContain(r.res);
     const f = await once("Disallowed SSH Connection Non Standard Port", pidIs(r.spawnPid));
-    expect([f["proc.name"], f["fd.rport"], f["fd.l4proto"], f["evt.type"]]).toEqual(["ssh", 443, "tcp", "connect"]);
+    expect([f["proc.name"], f["fd.l4proto"], f["evt.type"]]).toEqual(["ssh", "tcp", "connect"]);
     expect(String(f["fd.name"])).toMatch(/^[\d.]+:\d+->203\.0\.113\.7:443$/);
     const n = await py("ssh", "connect", "203.0.113.7", "22");
     await never("Disallowed SSH Connection Non Standard Port", pidIs(n.spawnPid));

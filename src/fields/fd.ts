@@ -106,13 +106,22 @@ export function fdFields(ctx: FieldContext): FieldClassImpl {
     else if (!(isFile(c.fd) || c.fd.type === FdType.DIRECTORY)) return undefined;
     else s = c.fd.name;
     if (s === undefined) return undefined;
-    if (!c.fd || isFile(c.fd)) {
-      const pos = s.lastIndexOf("/");
-      if (pos > 0) {
-        if (pos < s.length - 1) s = s.slice(0, pos);
-      } else s = "/";
-    }
-    return s;
+    return !c.fd || isFile(c.fd) ? dirOf(s) : s;
+  };
+  // fd.directory of a file path, memoised for the last path: several rules read fd.directory of
+  // the same event (same fd.name string), and consecutive events often open the same path.
+  let memoPath = "";
+  let memoDir = "/";
+  const dirOf = (s: string): string => {
+    if (s === memoPath) return memoDir;
+    let d = s;
+    const pos = s.lastIndexOf("/");
+    if (pos > 0) {
+      if (pos < s.length - 1) d = s.slice(0, pos);
+    } else d = "/";
+    memoPath = s;
+    memoDir = d;
+    return d;
   };
   // libsinsp prefixes the plugin's thread container id, which is "" for host processes.
   const containerId = (t: ThreadInfo): string => (t.containerId === "host" ? "" : t.containerId);

@@ -307,6 +307,17 @@ export function hostTgid(hostRoot: string = process.env.HOST_ROOT ?? ""): number
 }
 
 /** Turn libfts's error text into an Error that names the fix. */
+/** How many times Probe.open retries falcots_open after an EAGAIN (interrupted verifier) failure. */
+export const OPEN_EAGAIN_RETRIES = 3;
+
+/**
+ * True when a falcots_open error message reports EAGAIN ("Resource temporarily unavailable",
+ * strerror(EAGAIN) in glibc), which the BPF verifier returns when a signal interrupts it.
+ */
+export function isEagain(cause: string): boolean {
+  return /Resource temporarily unavailable|\bEAGAIN\b/.test(cause);
+}
+
 function openError(cause: string): Error {
   const hints: string[] = preflight()
     .filter((c) => !c.ok)
@@ -354,10 +365,16 @@ export class Probe {
     const obj = probeObjectBytes();
     const err = new Uint8Array(8192);
     const self = opts.selfTgid ?? hostTgid();
-    const h = lib.falcots_open(ptr(obj), obj.byteLength, self >>> 0, opts.bufferBytes ?? 0, ptr(err), err.byteLength) as ProbeHandle | null;
-    if (!h) {
+    let h: ProbeHandle | null = null;
+    for (let attempt = 0; ; attempt++) {
+      h = lib.falcots_open(ptr(obj), obj.byteLength, self >>> 0, opts.bufferBytes ?? 0, ptr(err), err.byteLength) as ProbeHandle | null;
+      if (h) break;
       const nul = err.indexOf(0);
-      throw openError(Buffer.from(err.subarray(0, nul < 0 ? err.length : nul)).toString("utf8"));
+      const cause = Buffer.from(err.subarray(0, nul < 0 ? err.length : nul)).toString("utf8");
+      // The verifier returns EAGAIN when a signal is pending during BPF_PROG_LOAD (kernel/bpf/verifier.c,
+      // signal_pending → -EAGAIN); the Bun runtime signals its threads (GC, profiler): retry.
+      if (attempt >= OPEN_EAGAIN_RETRIES || !isEagain(cause)) throw openError(cause);
+      err.fill(0);
     }
     const p = new Probe(lib, h, Math.max(opts.batchBytes ?? 1 << 20, 64 << 10));
     try {

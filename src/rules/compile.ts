@@ -1045,42 +1045,83 @@ function fieldCheck(lhs: Src, op: Op, mod: Mod, rhs: Src): (ev: Event) => boolea
 
 /* ---------- event codes (libsinsp filter/ppm_codes.cpp ppm_event_codes) ---------- */
 
-const ALL_CODES: ReadonlySet<number> = (() => {
-  const s = new Set<number>();
-  for (let i = 0; i < PPM_EVENT_MAX; i++) s.add(i);
-  return s;
+/*
+ * Event-code sets during inference are bitsets of PPM_EVENT_MAX bits (one Uint32Array word per 32
+ * codes): intersections/unions/complements are a few word operations instead of copying Sets of
+ * every event code for each and/or node (rule loading cost).
+ */
+type CodeBits = Uint32Array;
+const CODE_WORDS = (PPM_EVENT_MAX + 31) >>> 5;
+
+/** Bitset with every event code 0..PPM_EVENT_MAX-1 set. Never mutated: copy with allBits(). */
+const ALL_BITS: CodeBits = (() => {
+  const b = new Uint32Array(CODE_WORDS);
+  for (let i = 0; i < PPM_EVENT_MAX; i++) b[i >>> 5]! |= 1 << (i & 31);
+  return b;
 })();
+
+function allBits(): CodeBits {
+  return ALL_BITS.slice();
+}
+
+function countBits(b: CodeBits): number {
+  let n = 0;
+  for (let w = 0; w < b.length; w++) {
+    let x = b[w]!;
+    x = x - ((x >>> 1) & 0x55555555);
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    n += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
+
+function bitsToSet(b: CodeBits): Set<number> {
+  const out = new Set<number>();
+  for (let w = 0; w < b.length; w++) {
+    const x = b[w]!;
+    if (x === 0) continue;
+    for (let k = 0; k < 32; k++) if (x & (1 << k)) out.add((w << 5) | k);
+  }
+  return out;
+}
 
 const GENERIC_E = PPME["GENERIC_E"] ?? 2;
 const GENERIC_X = PPME["GENERIC_X"] ?? 3;
 
-/** libsinsp names_to_event_set: event codes by name; other identifier-like names → generic syscall events. */
-function namesToCodes(names: Iterable<string>): Set<number> {
-  const want = new Set(names);
-  const out = new Set<number>();
-  const remaining = new Set(want);
+/** Event codes by name (codes 2.., as names_to_event_set skips the unknown/generic 0/1 slots). */
+const CODES_BY_NAME: ReadonlyMap<string, readonly number[]> = (() => {
+  const m = new Map<string, number[]>();
   for (let c = 2; c < PPM_EVENT_MAX; c++) {
     const n = EVENT_TABLE[c]!.name;
-    if (want.has(n)) {
-      out.add(c);
-      remaining.delete(n);
-    }
+    const l = m.get(n);
+    if (l) l.push(c);
+    else m.set(n, [c]);
   }
-  for (const n of remaining) {
-    if (SC_NAMES.has(n)) {
-      out.add(GENERIC_E);
-      out.add(GENERIC_X);
-      break;
-    }
+  return m;
+})();
+
+/** libsinsp names_to_event_set: event codes by name; other identifier-like names → generic syscall events. */
+function namesToCodes(names: Iterable<string>): CodeBits {
+  const out = new Uint32Array(CODE_WORDS);
+  let generic = false;
+  for (const n of names) {
+    const codes = CODES_BY_NAME.get(n);
+    if (codes) for (const c of codes) out[c >>> 5]! |= 1 << (c & 31);
+    else if (SC_NAMES.has(n)) generic = true;
+  }
+  if (generic) {
+    out[GENERIC_E >>> 5]! |= 1 << (GENERIC_E & 31);
+    out[GENERIC_X >>> 5]! |= 1 << (GENERIC_X & 31);
   }
   return out;
 }
 
 const SC_NAMES: ReadonlySet<string> = new Set(PPM_SC_NAMES.filter((n) => n !== ""));
 
-function diff(a: ReadonlySet<number>, b: ReadonlySet<number>): Set<number> {
-  const o = new Set<number>();
-  for (const x of a) if (!b.has(x)) o.add(x);
+/** ALL \ b, as a new bitset. */
+function complement(b: CodeBits): CodeBits {
+  const o = new Uint32Array(CODE_WORDS);
+  for (let w = 0; w < CODE_WORDS; w++) o[w] = ALL_BITS[w]! & ~b[w]!;
   return o;
 }
 
@@ -1089,13 +1130,14 @@ class CodeVisitor {
   isFieldOrTransformer = true;
   insideNegation = false;
   hasCodes = false;
-  codes: Set<number> = new Set();
+  /** Current result. May alias ALL_BITS: never mutate it in place (and/or build a fresh set). */
+  codes: CodeBits = new Uint32Array(CODE_WORDS);
   readonly names = new Set<string>();
 
-  private inversion(s: Set<number>): Set<number> {
-    return this.hasCodes ? diff(ALL_CODES, s) : s;
+  private inversion(s: CodeBits): CodeBits {
+    return this.hasCodes ? complement(s) : s;
   }
-  private tryInversion(s: Set<number>): Set<number> {
+  private tryInversion(s: CodeBits): CodeBits {
     return this.insideNegation ? this.inversion(s) : s;
   }
 
@@ -1103,18 +1145,20 @@ class CodeVisitor {
     switch (e.kind) {
       case "and": case "or": {
         const conj = (e.kind === "and") !== this.insideNegation;
-        let types: Set<number> = conj ? new Set(ALL_CODES) : new Set();
+        const types: CodeBits = conj ? allBits() : new Uint32Array(CODE_WORDS);
         for (const c of e.children) {
           this.visit(c);
-          if (conj) { const n = new Set<number>(); for (const x of types) if (this.codes.has(x)) n.add(x); types = n; }
-          else for (const x of this.codes) types.add(x);
+          const cc = this.codes;
+          if (cc === ALL_BITS) { if (!conj) types.set(ALL_BITS); continue; }
+          if (conj) for (let w = 0; w < CODE_WORDS; w++) types[w]! &= cc[w]!;
+          else for (let w = 0; w < CODE_WORDS; w++) types[w]! |= cc[w]!;
         }
         this.codes = types;
         this.isEvttypeField = false;
         return;
       }
       case "not": {
-        this.codes = new Set();
+        this.codes = new Uint32Array(CODE_WORDS);
         const inside = this.insideNegation;
         this.insideNegation = !inside;
         this.visit(e.child);
@@ -1135,20 +1179,20 @@ class CodeVisitor {
             return;
           }
         }
-        this.codes = this.tryInversion(new Set(ALL_CODES));
+        this.codes = this.tryInversion(ALL_BITS);
         this.isEvttypeField = false;
         return;
       }
       case "unary_check": {
         this.visit(e.left);
         this.hasCodes = this.isEvttypeField && e.op === "exists";
-        this.codes = this.tryInversion(new Set(ALL_CODES));
+        this.codes = this.tryInversion(ALL_BITS);
         this.isEvttypeField = false;
         return;
       }
       case "identifier": {
         this.hasCodes = false;
-        this.codes = this.tryInversion(new Set(ALL_CODES));
+        this.codes = this.tryInversion(ALL_BITS);
         this.isEvttypeField = false;
         return;
       }
@@ -1167,7 +1211,7 @@ class CodeVisitor {
         this.hasCodes = false;
         this.isFieldOrTransformer = true;
         this.isEvttypeField = (e.field === "evt.type" || e.field === "syscall.type") && e.arg === undefined;
-        this.codes = this.tryInversion(new Set(ALL_CODES));
+        this.codes = this.tryInversion(ALL_BITS);
         return;
       }
       case "field_transformer":
@@ -1190,8 +1234,8 @@ class CodeVisitor {
 export function eventCodesOf(ast: Expr): Set<number> | null {
   const v = new CodeVisitor();
   v.visit(ast);
-  if (v.codes.size >= ALL_CODES.size) return null;
-  return v.codes;
+  if (countBits(v.codes) >= PPM_EVENT_MAX) return null;
+  return bitsToSet(v.codes);
 }
 
 /** Event names for a code set (see CompiledCondition.evttypes). */
@@ -1208,8 +1252,7 @@ function namesOf(ast: Expr, codes: Set<number> | null): Set<string> | null {
 }
 
 function namesToCodesHasDirect(n: string): boolean {
-  for (let c = 2; c < PPM_EVENT_MAX; c++) if (EVENT_TABLE[c]!.name === n) return true;
-  return false;
+  return CODES_BY_NAME.has(n);
 }
 
 /* ---------- entry point ---------- */

@@ -45,6 +45,22 @@ export const PPM_O = {
 /** PPM_AT_FDCWD: the dirfd value meaning "current directory". */
 export const PPM_AT_FDCWD = -100;
 
+/**
+ * Copy an enter event (bytes [off, off+len) of buf) into the thread's reusable enter buffer (grown
+ * as needed, with its DataView), instead of a fresh slice + DataView per stored enter event.
+ */
+function storeEnter(t: Thread, buf: Uint8Array, off: number, len: number): void {
+  let dst = t.lastEnter;
+  if (dst === null || dst.length < len) {
+    dst = new Uint8Array(Math.max(len, 256));
+    t.lastEnter = dst;
+    t.lastEnterDv = new DataView(dst.buffer);
+  }
+  if (len <= 96) for (let i = 0; i < len; i++) dst[i] = buf[off + i]!;
+  else dst.set(buf.subarray(off, off + len));
+  t.lastEnterLen = len;
+}
+
 const PPM_EPOLL_CLOEXEC = 1;
 const PPM_RLIMIT_NOFILE = 7;
 const PPM_MFD_CLOEXEC = 1;
@@ -403,7 +419,7 @@ export class StateEngine {
           ev.fdInfo = t.fds.get(fd) ?? null;
         }
         if (kind !== K.NONE && kind !== K.PROCEXIT && ev.nparams > 0 && ev.paramLen(0) > 0) {
-          t.lastEnter = ev.buf.slice(ev.off, ev.off + ev.len);
+          storeEnter(t, ev.buf, ev.off, ev.len);
           this.stats.storedEnterEvents++;
         }
       }
@@ -416,9 +432,9 @@ export class StateEngine {
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
       const pairOk = t.lastEventType >= 0 && (type === t.lastEventType + 1 || (type === EXECVE_19_X && t.lastEventType === EXECVEAT_E) || (kind === K.EXECVE && KIND[t.lastEventType] === K.EXECVE));
       if (!pairOk) t.lastEventFd = -1;
-      else if (t.lastEnter !== null) {
+      else if (t.lastEnterLen > 0) {
         try {
-          this.ent.reset(t.lastEnter, 0, t.lastEnter.length);
+          this.ent.reset(t.lastEnter!, 0, t.lastEnterLen, t.lastEnterDv!);
           this.entOk = true;
           this.stats.retrievedEnterEvents++;
         } catch {
@@ -517,7 +533,7 @@ export class StateEngine {
       default: break;
     }
     if (ev.fdInfo && oldName !== null && ev.fdInfo.name !== oldName) ev.fdInfo.nameChanged = true;
-    if (t) t.lastEnter = null;
+    if (t) t.lastEnterLen = 0;
   }
 
   // ---------------------------------------------------------------- parameter access

@@ -102,8 +102,15 @@ export class Thread implements ThreadInfo {
   lastEventFd = -1;
   /** Type of the last enter event seen for this thread, -1 if none. */
   lastEventType = -1;
-  /** Copy of the last stored enter event (open/openat/execve/connect... E) for old captures. */
+  /**
+   * Buffer holding a copy of the last stored enter event (open/openat/execve/connect... E) for old
+   * captures, in its first `lastEnterLen` bytes; reused for the thread's next enter events.
+   */
   lastEnter: Uint8Array | null = null;
+  /** Byte length of the stored enter event in `lastEnter`; 0 = none stored. */
+  lastEnterLen = 0;
+  /** DataView over `lastEnter` (kept with the buffer so reading the event allocates nothing). */
+  lastEnterDv: DataView | null = null;
 
   /**
    * proc.cwd: the process' working directory, always ending with "/" (libsinsp get_cwd). An own,
