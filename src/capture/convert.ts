@@ -216,9 +216,12 @@ class Stored {
   }
 }
 
-/** Copy n bytes (small copies by loop: cheaper than a subarray view). */
+/**
+ * Copy n bytes (small copies by loop: cheaper than a subarray view; in Bun 1.4 the loop wins up to
+ * ~80 bytes, set(subarray) costs ~55 ns whatever the size).
+ */
 function copyBytes(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: number): void {
-  if (n <= 32) {
+  if (n <= 64) {
     for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
   } else {
     dst.set(src.subarray(s, s + n), d);

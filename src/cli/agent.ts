@@ -40,6 +40,8 @@ export interface MainOptions {
   config?: string;
   option: string[];
   capture?: string;
+  /** --capture-file: record live events to this scap file. */
+  captureFile?: string;
   validate: string[];
   L?: boolean;
   l?: string;
@@ -544,6 +546,7 @@ export async function runMain(o: MainOptions): Promise<number> {
       code = await runReplay({ file: config.engine.replay.capture_file, engine, pipeline: p, shouldStop, log, drops, emit: (al) => outputs.emit(al), durationNs: maxSeconds > 0 ? BigInt(Math.round(maxSeconds * 1e9)) : 0n });
     } else {
       code = await runLive({
+        captureFile: o.captureFile,
         engine,
         pipeline: p,
         syscalls: syscallSet(config, current),

@@ -4,7 +4,8 @@
  * event slows the monitored workload), so the event loop stays free for reloads, outputs and
  * signals. Kernel drops are reported as Falco's syscall_event_drops does.
  */
-import { Probe } from "../probe/probe.ts";
+import { forEachRecord, Probe } from "../probe/probe.ts";
+import { LiveRecorder } from "./record.ts";
 import type { Engine } from "../engine.ts";
 import type { Outputs } from "../outputs/sinks.ts";
 import type { Pipeline } from "./agent.ts";
@@ -20,6 +21,8 @@ export interface LiveArgs {
   outputs: Outputs;
   /** Validated syscall_event_drops settings (default: validated from the pipeline's config). */
   drops?: DropSettings;
+  /** Record every event to this scap file (--capture-file). */
+  captureFile?: string;
   /** Receives the setter that updates the in-kernel syscall selection (used by hot reload). */
   onProbe: (setSyscalls: (names: Set<string>) => void, stats?: () => { events: number; drops: number }) => void;
 }
@@ -46,6 +49,17 @@ export async function runLive(a: LiveArgs): Promise<number> {
   // Seed state after the probe is attached, so nothing that starts in between is missed.
   p.state.scanProc();
   log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc`);
+  let recorder: LiveRecorder | null = null;
+  if (a.captureFile) {
+    try {
+      recorder = new LiveRecorder(a.captureFile, p.state, p.hostname);
+      log(`recording events to ${a.captureFile}`);
+    } catch (e) {
+      log(`error: cannot record to ${a.captureFile}: ${(e as Error).message}`);
+      probe.close();
+      return 1;
+    }
+  }
   let lastPurge = Date.now();
   let lastYield = Date.now();
 
@@ -67,6 +81,10 @@ export async function runLive(a: LiveArgs): Promise<number> {
     while (!a.shouldStop()) {
       const b = probe.poll();
       if (b.len > 0) {
+        if (recorder) {
+          const rec = recorder;
+          forEachRecord(b.buf, b.len, (o, l) => rec.write(b.buf, o, l));
+        }
         let off = 0;
         for (;;) {
           const r = engine.processBatch(b.buf, b.len, off);
@@ -101,6 +119,10 @@ export async function runLive(a: LiveArgs): Promise<number> {
     }
   } finally {
     probe.close();
+    if (recorder) {
+      recorder.close();
+      log(`recorded ${recorder.events} events to ${a.captureFile}`);
+    }
     await p.containers?.stop();
   }
   process.stderr.write(dropMgr.statsText());

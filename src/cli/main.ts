@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option("-r, --rules <path>", "rules file or directory (repeatable); replaces the configured/default rules", collect, [])
     .option("-c, --config <file>", "configuration file (default /etc/falco/falco.yaml if it exists, else built-in defaults)")
     .option("-o, --option <key=value>", "override a configuration key, e.g. -o json_output=true (repeatable)", collect, [])
+    .option("--capture-file <out.scap>", "record the live events to a scap capture file (readable by -e and sysdig -r)")
     .option("-e, --capture <file>", "replay a scap capture file instead of live capture (= -o engine.kind=replay -o engine.replay.capture_file=FILE)")
     .option("-V, --validate <file>", "validate rules files (repeatable, loaded in order) and exit", collect, [])
     .option("-L", "list the loaded rules with their descriptions and exit")

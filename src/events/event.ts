@@ -225,14 +225,42 @@ export class Event {
   }
 }
 
-/** Decode bytes [s, e) of `buf` as UTF-8 (ASCII fast path). */
+/*
+ * Decoded-string cache: ASCII strings up to STR_CACHE_MAX_LEN bytes, direct-mapped by a hash of
+ * their bytes and verified byte by byte, so a repeated path/comm is returned as the same string
+ * object without decoding (PLATFORM.md: 4–5× faster than decoding; the shared object also makes
+ * later comparisons and Set lookups cheap, as its hash is computed once).
+ */
+const STR_CACHE_MAX_LEN = 256;
+const STR_CACHE_SIZE = 4096;
+const strCacheStr: string[] = new Array<string>(STR_CACHE_SIZE).fill("");
+const strCacheHash = new Int32Array(STR_CACHE_SIZE);
+
+/** Decode bytes [s, e) of `buf` as UTF-8 (ASCII fast path, cached by content). */
 export function decodeString(buf: Uint8Array, s: number, e: number): string {
   const n = e - s;
   if (n <= 0) return "";
-  if (n < 64) {
-    let ascii = true;
-    for (let p = s; p < e; p++) if (buf[p]! >= 0x80) { ascii = false; break; }
-    if (ascii) return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+  if (n <= STR_CACHE_MAX_LEN) {
+    let h = n;
+    let or = 0;
+    for (let p = s; p < e; p++) {
+      const b = buf[p]!;
+      or |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (or < 0x80) {
+      const slot = (h ^ (h >>> 13)) & (STR_CACHE_SIZE - 1);
+      const c = strCacheStr[slot]!;
+      if (strCacheHash[slot] === h && c.length === n) {
+        let i = 0;
+        while (i < n && c.charCodeAt(i) === buf[s + i]) i++;
+        if (i === n) return c;
+      }
+      const str = String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+      strCacheStr[slot] = str;
+      strCacheHash[slot] = h;
+      return str;
+    }
   }
   return utf8.decode(buf.subarray(s, e));
 }
