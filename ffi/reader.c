@@ -15,6 +15,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,8 +214,21 @@ fts_probe *falcots_open(const void *obj_buf, size_t obj_len, uint32_t self_tgid,
 	h->boot_off = bo;
 
 	/* Only the four entry programs are attached; sx_* are tail-call targets (loaded, not attached). */
-	if(bpf_object__load(h->obj)) {
-		int e = errno;
+	/*
+	 * The verifier gives up with EAGAIN when a signal is pending (kernel/bpf/verifier.c do_check:
+	 * signal_pending -> -EAGAIN). The Bun runtime signals its threads (GC thread suspension, the
+	 * profiler), so block every signal on this thread while loading: they stay pending and are
+	 * delivered when the mask is restored.
+	 */
+	sigset_t all_sigs, old_sigs;
+	sigfillset(&all_sigs);
+	int masked = pthread_sigmask(SIG_BLOCK, &all_sigs, &old_sigs) == 0;
+	int load_rc = bpf_object__load(h->obj);
+	int load_errno = errno;
+	if(masked)
+		pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
+	if(load_rc) {
+		int e = load_errno;
 		if(e == EPERM || (e == EACCES && !strstr(g_log, "PROG LOAD LOG")))
 			set_err(err, errlen, "loading the BPF probe was refused (%s): run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (and CAP_SYS_ADMIN on kernels < 5.8)", strerror(e));
 		else

@@ -20,6 +20,7 @@ import { OUTPUT_CHILD_PIDS, type Outputs } from "../outputs/sinks.ts";
 import { describeRulesText, FALCO_ENGINE_VERSION, loadRules, type ExtraOutputField, type ExtraOutputFormat, type LoadOptions, type LoadResult } from "../rules/loader.ts";
 import type { FieldValue } from "../fields/registry.ts";
 import type { CompiledRule } from "../rules/ruleset.ts";
+import { asString } from "../rules/ast.ts";
 import { renderValidation, validateRules } from "../rules/validate.ts";
 import { RulesWatcher } from "../reload/watcher.ts";
 import { applyOverrides, ConfigError, defaultConfig, formatDiagnostic, loadConfigFile, type FalcoConfig } from "./config.ts";
@@ -372,7 +373,8 @@ export async function runMain(o: MainOptions): Promise<number> {
     try {
       sources = o.validate.map((f) => ({ name: f, content: readFileSync(f, "utf8") }));
     } catch (e) {
-      log(`cannot read rules file: ${(e as Error).message}`);
+      const err = e as NodeJS.ErrnoException;
+      log(`error: cannot read rules file ${err.path ?? ""}: ${err.code === "ENOENT" ? "no such file or directory" : err.code === "EISDIR" ? "is a directory (-V takes files)" : err.message}`);
       return 1;
     }
     const p = buildPipeline(config, o, false);
@@ -481,12 +483,14 @@ export async function runMain(o: MainOptions): Promise<number> {
       outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: ${text.replace(/\n/g, " | ")}`, { reason: why }, undefined, p.hostname));
       return;
     }
-    const before = new Map(current.result.ruleset!.enabledRules().map((r) => [r.name, r.condition]));
+    // A rule "changed" when its resolved condition, output, priority or tags differ.
+    const sig = (r: CompiledRule) => `${asString(r.condition)}\u0000${r.output}\u0000${r.priority}\u0000${r.tags.join(",")}`;
+    const before = new Map(current.result.ruleset!.enabledRules().map((r) => [r.name, sig(r)]));
     const after = next.active.result.ruleset!.enabledRules();
     let added = 0, changed = 0;
     for (const r of after) {
       if (!before.has(r.name)) added++;
-      else if (JSON.stringify(before.get(r.name)) !== JSON.stringify(r.condition)) changed++;
+      else if (before.get(r.name) !== sig(r)) changed++;
     }
     const removed = [...before.keys()].filter((n) => !after.some((r) => r.name === n)).length;
     current = next.active;

@@ -790,13 +790,21 @@ class Template implements OutputTemplate {
 }
 
 /**
+ * Unicode bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069): a file name
+ * holding them displays reordered ("Trojan Source", CVE-2021-42574), so they are escaped too.
+ */
+function isBidiControl(c: number): boolean {
+  return c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/**
  * Escape control characters so that a text alert is always exactly one line. Falco ≥ 0.44.1
  * (falco userspace/engine/formats.cpp, text branch) JSON-encodes the whole text output with
  * nlohmann::json; Falco 0.44.0 printed it raw. We follow the nlohmann form for control
  * characters only, so that ordinary alerts stay byte-identical to 0.44.0:
  * `\b \f \n \r \t` as those two-character escapes, other U+0000–U+001F as `\u00xx` (lowercase
  * hex, as nlohmann), and additionally U+007F and the C1 controls U+0080–U+009F (8-bit CSI etc.)
- * as `\u00xx` (nlohmann leaves those raw). Lone UTF-16 surrogates become U+FFFD (nlohmann's
+ * as `\u00xx` (nlohmann leaves those raw), and the Unicode bidi controls. Lone UTF-16 surrogates become U+FFFD (nlohmann's
  * `error_handler_t::replace`). With `mode: "json"` `"` and `\` are escaped too (exactly the
  * newer Falco text form, unambiguous but not 0.44.0-identical).
  * @param s raw text; @returns escaped text (the same string object when nothing needed escaping).
@@ -806,7 +814,7 @@ export function escapeControls(s: string, mode: "controls" | "json" = "controls"
   const n = s.length;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) break;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || isBidiControl(c)) break;
     if (mode === "json" && (c === 0x22 || c === 0x5c)) break;
   }
   if (i === n) return s;
@@ -825,7 +833,7 @@ export function escapeControls(s: string, mode: "controls" | "json" = "controls"
       case 0x0d: out += "\\r"; continue;
       case 0x09: out += "\\t"; continue;
     }
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || isBidiControl(c)) {
       out += "\\u" + c.toString(16).padStart(4, "0");
     } else if (c >= 0xd800 && c <= 0xdbff) {
       const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;

@@ -132,12 +132,12 @@ export class SyslogSink implements Sink {
     if (this.fd >= 0) return;
     const l = getLibc().symbols;
     const fd = l.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw new Error(`syslog: socket failed: errno ${errno()}`);
+    if (fd < 0) throw new Error(`socket failed: ${errnoText(errno())}`);
     const a = sockaddrUn(this.path);
     if (l.connect(fd, ptr(a), SUN_LEN) !== 0) {
       const e = errno();
       l.close(fd);
-      throw new Error(`syslog: connect(${this.path}) failed: errno ${e}`);
+      throw new Error(`cannot connect to the syslog socket ${this.path}: ${errnoText(e)} (is a syslog daemon running? set syslog_output.enabled=false or syslog_output.path)`);
     }
     this.fd = fd;
   }
@@ -164,7 +164,7 @@ export class SyslogSink implements Sink {
       if (n < 0) {
         const e = errno();
         failed++;
-        lastErr = `syslog: send to ${this.path} failed: errno ${e}`;
+        lastErr = `send to ${this.path} failed: ${errnoText(e)}`;
         // ECONNREFUSED / ENOTCONN / ENOENT: the daemon restarted; reconnect next time.
         if (e !== 11) this.closeFd();
       }
@@ -190,4 +190,10 @@ export class SyslogSink implements Sink {
   async close(): Promise<void> {
     this.closeFd();
   }
+}
+
+/** "ENOENT (No such file or directory)" style text for an errno value. */
+function errnoText(e: number): string {
+  const names: Record<number, string> = { 1: "EPERM", 2: "ENOENT (no such file or directory)", 11: "EAGAIN", 13: "EACCES (permission denied)", 32: "EPIPE", 91: "EPROTOTYPE", 105: "ENOBUFS", 111: "ECONNREFUSED (connection refused)" };
+  return names[e] ?? `errno ${e}`;
 }

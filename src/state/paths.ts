@@ -19,6 +19,25 @@ const DOT = 46;
  */
 export function concatenatePaths(dir: string, path: string): string {
   if (dir.length + path.length + 1 > SCAP_MAX_PATH_SIZE) return "/DIR_TOO_LONG/FILENAME_TOO_LONG";
+  // Memo of recent (dir, path) pairs, direct-mapped by lengths and last character: the same open
+  // path repeats (and decoded strings are often the same object), so the result is returned
+  // without scanning or concatenating, and is the same string object each time.
+  const pl = path.length;
+  const slot = (pl ^ (dir.length << 3) ^ (pl > 0 ? path.charCodeAt(pl - 1) << 6 : 0)) & (PATH_MEMO_SIZE - 1);
+  if (memoPath[slot] === path && memoDir[slot] === dir) return memoOut[slot]!;
+  const r = concatenateUncached(dir, path);
+  memoPath[slot] = path;
+  memoDir[slot] = dir;
+  memoOut[slot] = r;
+  return r;
+}
+
+const PATH_MEMO_SIZE = 512;
+const memoPath: (string | undefined)[] = new Array<string | undefined>(PATH_MEMO_SIZE).fill(undefined);
+const memoDir: string[] = new Array<string>(PATH_MEMO_SIZE).fill("");
+const memoOut: string[] = new Array<string>(PATH_MEMO_SIZE).fill("");
+
+function concatenateUncached(dir: string, path: string): string {
   let out: string;
   if (path.length !== 0 && path.charCodeAt(0) !== SLASH) out = dir;
   else out = "";
