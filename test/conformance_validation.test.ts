@@ -34,10 +34,7 @@ const CASES = JSON.parse(readFileSync(new URL("testing_validation_cases.json", S
 const REG = makeTestRegistry();
 
 /** Cases depending on behaviour outside the loader that is missing; run and printed, not asserted. */
-const KNOWN_GAPS: Record<string, string> = {
-  TestFalco_Legacy_ValidateSkipUnknownNoevt:
-    "needs compileCondition (src/rules/compile.ts) to reject `evt.type=some_invalid_event` with libsinsp's \"unknown event type some_invalid_event\" (the loader then downgrades it to LOAD_UNKNOWN_FILTER for skip-if-unknown-filter rules); the field and output parts of the case are checked and pass",
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 function matches(d: JsonDiagnostic, e: Expect): boolean {
   if (e.code !== undefined && d.code !== e.code) return false;

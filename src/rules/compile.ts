@@ -69,6 +69,11 @@ export interface CompiledCondition {
 export interface CompileOptions {
   /** Skip the event-code resolution (evttypes/evtcodes are then null). */
   noEvttypes?: boolean;
+  /**
+   * Reject `evt.type` values that name no event and no syscall with "unknown event type X", as
+   * Falco's rule compiler does (the loader sets it; libsinsp's own compiler does not).
+   */
+  strictEvttypes?: boolean;
 }
 
 /* ---------- types and operators ---------- */
@@ -1126,6 +1131,7 @@ function complement(b: CodeBits): CodeBits {
 }
 
 class CodeVisitor {
+  constructor(readonly strict = false) {}
   isEvttypeField = false;
   isFieldOrTransformer = true;
   insideNegation = false;
@@ -1174,6 +1180,13 @@ class CodeVisitor {
             this.isFieldOrTransformer = false;
             this.visit(e.right);
             if (this.isFieldOrTransformer) throw new ConditionCompileError("right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search", e.pos);
+            // Falco's rule compiler rejects names that are neither an event nor a syscall
+            // ("unknown event type X"); libsinsp alone maps them to no event (strict = false).
+            if (this.strict) {
+              const r = e.right;
+              const vals = r.kind === "value" ? [r.value] : r.kind === "list" ? r.values : [];
+              for (const v of vals) if (!CODES_BY_NAME.has(v) && !SC_NAMES.has(v)) throw new ConditionCompileError(`unknown event type ${v}`, e.pos);
+            }
             if (e.op === "!=") this.codes = this.inversion(this.codes);
             this.isEvttypeField = false;
             return;
@@ -1231,8 +1244,8 @@ class CodeVisitor {
  * to the leaves (De Morgan), checks on other fields are neutral. Returns null for "all codes".
  * @throws ConditionCompileError for `evt.type` compared with a field, or under a transformer.
  */
-export function eventCodesOf(ast: Expr): Set<number> | null {
-  const v = new CodeVisitor();
+export function eventCodesOf(ast: Expr, strict = false): Set<number> | null {
+  const v = new CodeVisitor(strict);
   v.visit(ast);
   if (countBits(v.codes) >= PPM_EVENT_MAX) return null;
   return bitsToSet(v.codes);
@@ -1271,7 +1284,7 @@ export function compileCondition(ast: Expr, reg: FieldRegistry, opts: CompileOpt
   let evtcodes: Set<number> | null = null;
   let evttypes: Set<string> | null = null;
   if (!opts.noEvttypes) {
-    evtcodes = eventCodesOf(ast);
+    evtcodes = eventCodesOf(ast, opts.strictEvttypes);
     evttypes = namesOf(ast, evtcodes);
   }
   return { match, evtcodes, evttypes, fields: c.fields, warnings: c.warnings };

@@ -533,7 +533,7 @@ function compileRules(res: FileResult, col: Collector, out: CompileOutput, deps:
 
     let filter: CompiledFilter;
     try {
-      filter = compileCondition(ast, deps.registry);
+      filter = compileCondition(ast, deps.registry, { strictEvttypes: true });
     } catch (e) {
       if (e instanceof RangeError) {
         throw new RuleLoadException("LOAD_ERR_COMPILE_CONDITION", "condition nested too deeply", r.condCtx.conditionChild({ idx: 0, line: 1, col: 1 }, condition));
