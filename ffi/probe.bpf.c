@@ -1086,6 +1086,42 @@ int BPF_PROG(fts_fork, struct task_struct *parent, struct task_struct *child) {
 	return 0;
 }
 
+/*
+ * The task that will adopt `father`'s children (the kernel's find_new_reaper(), as Falco's modern
+ * probe computes it): another live thread of the group; else, when the process has a child
+ * subreaper above it, the nearest ancestor in the same pid namespace that is one; else the pid
+ * namespace's init. 0 when `father` is that init (userspace then decides).
+ */
+static __always_inline __s64 find_new_reaper_tid(struct task_struct *father) {
+	struct signal_struct *sig = BPF_CORE_READ(father, signal);
+	if(BPF_CORE_READ(sig, live.counter) > 0) {
+		/* Other threads of the group remain: the group leader (or, if it is the one exiting,
+		 * userspace picks another thread). */
+		__s32 tgid = BPF_CORE_READ(father, tgid);
+		return tgid != BPF_CORE_READ(father, pid) ? tgid : 0;
+	}
+	struct pid *fp = BPF_CORE_READ(father, thread_pid);
+	__u32 level = BPF_CORE_READ(fp, level);
+	struct pid_namespace *ns = BPF_CORE_READ(fp, numbers[level & 31].ns);
+	struct task_struct *child_reaper = BPF_CORE_READ(ns, child_reaper);
+	if(child_reaper == father)
+		return 0;
+	if(BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper)) {
+		struct task_struct *r = BPF_CORE_READ(father, real_parent);
+		for(int i = 0; i < 32; i++) {
+			if(!r || BPF_CORE_READ(r, pid) == 0)
+				break;
+			if(BPF_CORE_READ(r, thread_pid, level) != level)
+				break;
+			struct signal_struct *rs = BPF_CORE_READ(r, signal);
+			if(BPF_CORE_READ_BITFIELD_PROBED(rs, is_child_subreaper) && BPF_CORE_READ(rs, live.counter) > 0)
+				return BPF_CORE_READ(r, tgid);
+			r = BPF_CORE_READ(r, real_parent);
+		}
+	}
+	return child_reaper ? BPF_CORE_READ(child_reaper, pid) : 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(fts_exit, struct task_struct *p) {
 	if(BPF_CORE_READ(p, tgid) == self_tgid)
@@ -1105,7 +1141,7 @@ int BPF_PROG(fts_exit, struct task_struct *p) {
 		sig = code & 0x7f;
 	push_u8(e, sig);
 	push_u8(e, (code & 0x80) ? 1 : 0); /* WCOREDUMP */
-	push_s64(e, 0); /* reaper_tid: 0 = let userspace pick the reaper */
+	push_s64(e, find_new_reaper_tid(p)); /* reaper_tid (host tid), 0 = let userspace pick */
 	ev_submit(e, BPF_CORE_READ(p, pid));
 	return 0;
 }

@@ -137,7 +137,7 @@ describe("seed scenarios with real Docker (rules/)", () => {
     expect(term.output_fields).toMatchObject({ "container.id": id, "container.name": "example1", "container.image.repository": "nginx", "container.image.tag": "latest" });
     expect(Number(term.output_fields["proc.tty"])).toBeGreaterThan(0);
     expect(term.output).toContain(`container_id=${id} container_name=example1 container_image=nginx:latest`);
-    expect(seed.output_fields).toMatchObject({ "container.id": id, "container.name": "example1", "container.image": "nginx" });
+    expect(seed.output_fields).toMatchObject({ "container.id": id, "container.name": "example1", "container.image.repository": "nginx", "container.image.tag": "latest" });
     expect(seed.priority).toBe("Warning");
 
     // Every alert of this container that names the container has the real name: none went out

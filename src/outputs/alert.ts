@@ -11,32 +11,22 @@ import { hostname as osHostname } from "node:os";
 import type { Event } from "../events/event.ts";
 import type { FieldValue } from "../fields/registry.ts";
 import { bytebufToText, escapeControls, type OutputTemplate } from "./format.ts";
+import { Priority, PRIORITY_NAMES as RULE_PRIORITY_NAMES, parsePriority as parseRulePriority } from "../rules/priority.ts";
 
 /** Falco priority names, indexed by priority number (falco_common::priority_type: 0 = Emergency … 7 = Debug). */
-export const PRIORITY_NAMES = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"] as const;
+export const PRIORITY_NAMES = RULE_PRIORITY_NAMES;
 
 /** Priority numbers by Falco's name (syslog severities: Emergency 0 … Debug 7). */
-export const PRIORITY = {
-  EMERGENCY: 0,
-  ALERT: 1,
-  CRITICAL: 2,
-  ERROR: 3,
-  WARNING: 4,
-  NOTICE: 5,
-  INFORMATIONAL: 6,
-  DEBUG: 7,
-} as const;
+export const PRIORITY = Priority;
 
 /**
  * Parse a priority name as Falco does (case-insensitive; "info" accepted for Informational).
  * @returns 0..7. @throws Error "Unknown priority value: X" (falco_common::parse_priority).
  */
 export function parsePriority(v: string): number {
-  const l = v.toLowerCase();
-  for (let i = 0; i < PRIORITY_NAMES.length; i++) {
-    if (PRIORITY_NAMES[i]!.toLowerCase() === l || (i === PRIORITY.INFORMATIONAL && l === "info")) return i;
-  }
-  throw new Error("Unknown priority value: " + v);
+  const p = parseRulePriority(v);
+  if (p === undefined) throw new Error("Unknown priority value: " + v);
+  return p;
 }
 
 /** Falco's printed name of a priority number ("Warning", "Informational"...). @throws Error for a number outside 0..7. */
