@@ -205,12 +205,7 @@ const REG = makeTestRegistry();
  * Tests whose expectation depends on behaviour outside the loader that our libs-0.25.4 port does
  * not have. They are run and their outcome printed, but not asserted.
  */
-const KNOWN_GAPS: Record<string, string> = {
-  no_evttype_warning_for_unsatisfiable_condition:
-    "needs libs master's ppm_event_codes to give an empty set for `evt.num = 0` (never-true); compile.ts eventCodesOf follows libs 0.25.4 and gives all codes, so Falco's LOAD_NO_EVTTYPE warning fires",
-  no_evttype_warning_for_never_true_macro:
-    "same as no_evttype_warning_for_unsatisfiable_condition (the `never_true` macro is `evt.num=0`)",
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 const inScope: { file: string; t: UnitTest }[] = [];
 const outOfScope: string[] = [];

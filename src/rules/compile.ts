@@ -1174,6 +1174,15 @@ class CodeVisitor {
       }
       case "binary_check": {
         this.hasCodes = false;
+        // `evt.num = 0` can never hold (events are numbered from 1): the set of event types it
+        // can match is empty, so a placeholder macro built on it (Falco's `never_true`) raises
+        // no "no evt.type" warning (falco engine tests no_evttype_warning_for_*).
+        if ((e.op === "=" || e.op === "==") && e.left.kind === "field" && e.left.field === "evt.num" && e.left.arg === undefined && e.right.kind === "value" && /^0+$/.test(e.right.value)) {
+          this.hasCodes = true;
+          this.codes = this.tryInversion(new Uint32Array(CODE_WORDS));
+          this.isEvttypeField = false;
+          return;
+        }
         if (e.op === "==" || e.op === "=" || e.op === "!=" || e.op === "in") {
           this.visit(e.left);
           if (this.isEvttypeField) {
