@@ -30,7 +30,7 @@ import { ContainerManager } from "../containers/cache.ts";
 import { containerIdFromCgroups } from "../state/container.ts";
 import { runReplay } from "./replay.ts";
 import { DropsConfigError, validateDropSettings, type DropSettings } from "./drops.ts";
-import { pendingContainer, runLive } from "./live.ts";
+import { pendingContainer, ruleCapture, runLive } from "./live.ts";
 import { lockdownMode, preflight, probeLoadCheck } from "../probe/probe.ts";
 import { MetricsRegistry, metricsInterval, startMetricsSnapshots, type CaptureCounters } from "./metrics.ts";
 import { startWebserver, type Webserver } from "./webserver.ts";
@@ -289,6 +289,8 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
       }
       outputs.emit(makeRuleAlert({ ev: e, rule: r.name, priority: r.priority, template, tags: r.tags, source: r.source, hostname: p.hostname, extraFields }));
     };
+    const cap = p.config.capture;
+    if (cap.enabled && (cap.mode === "all_rules" || r.capture)) ruleCapture.trigger(ev, r.captureDuration > 0 ? r.captureDuration : cap.default_duration);
     const cid = ev.thread?.containerId;
     const engine = getEngine?.();
     if (engine && p.containers && cid && cid !== "host" && p.containers.needsWait(cid)) {

@@ -54,6 +54,12 @@ export interface FalcoConfig {
   webserver: { enabled: boolean; listen_address: string; listen_port: number; k8s_healthz_endpoint: string; prometheus_metrics_enabled: boolean; ssl_enabled: boolean; threadiness: number };
   engine: { kind: "modern_ebpf" | "replay" | string; replay: { capture_file: string }; modern_ebpf: { buf_size_preset: number; cpus_for_each_buffer: number; drop_failed_exit: boolean } };
   container: { enabled: boolean; docker_socket: string; cri_sockets: string[]; metadata_wait_ms: number };
+  /**
+   * Falco's `capture` block: when a rule with `capture: true` (mode `rules`) or any rule (mode
+   * `all_rules`) fires, record the events from that one on, for `capture_duration` (rule) or
+   * `default_duration` ms, to `<path_prefix>_<ns timestamp>_<evt.num>.scap`. Live capture only.
+   */
+  capture: { enabled: boolean; path_prefix: string; mode: "rules" | "all_rules" | string; default_duration: number };
   /** Falco's append_output: extra output text/fields for rules matching source/tags/rule. */
   append_output: unknown[];
   log_stderr: boolean;
@@ -96,6 +102,7 @@ export function defaultConfig(): FalcoConfig {
     webserver: { enabled: false, listen_address: "127.0.0.1", listen_port: 8765, k8s_healthz_endpoint: "/healthz", prometheus_metrics_enabled: false, ssl_enabled: false, threadiness: 0 },
     engine: { kind: "modern_ebpf", replay: { capture_file: "" }, modern_ebpf: { buf_size_preset: 4, cpus_for_each_buffer: 2, drop_failed_exit: false } },
     container: { enabled: true, docker_socket: "/var/run/docker.sock", cri_sockets: ["/run/containerd/containerd.sock", "/run/crio/crio.sock", "/run/k3s/containerd/containerd.sock"], metadata_wait_ms: 300 },
+    capture: { enabled: false, path_prefix: "/tmp/falco", mode: "rules", default_duration: 5000 },
     append_output: [],
     log_stderr: true,
     log_syslog: false,
@@ -131,7 +138,7 @@ export function formatDiagnostic(d: ConfigDiagnostic): string {
 const ACCEPTED_FALCO_KEYS = new Set([
   "config_files", "load_plugins", "plugins", "log_level", "libs_logger", "output_timeout", "grpc", "grpc_output",
   "syscall_buf_size_preset", "modern_bpf", "falco_libs", "rules", "static_fields",
-  "capture", "plugins_hostinfo", "rule_matching", "outputs", "json_include_output_fields_property",
+  "plugins_hostinfo", "rule_matching", "outputs", "json_include_output_fields_property",
 ]);
 
 function typeName(v: unknown): string {

@@ -49,6 +49,8 @@ export async function runLive(a: LiveArgs): Promise<number> {
   // Seed state after the probe is attached, so nothing that starts in between is missed.
   p.state.scanProc();
   log(`capture started: modern eBPF probe attached, ${p.state.threads.size} threads from /proc`);
+  ruleCapture.enabled = p.config.capture.enabled;
+  ruleCapture.pathPrefix = p.config.capture.path_prefix;
   let recorder: LiveRecorder | null = null;
   if (a.captureFile) {
     try {
@@ -85,6 +87,14 @@ export async function runLive(a: LiveArgs): Promise<number> {
           const rec = recorder;
           forEachRecord(b.buf, b.len, (o, l) => rec.write(b.buf, o, l));
         }
+        // Rule-triggered capture already running: this whole batch goes in (until its end time).
+        const rc = ruleCapture.recorder;
+        if (rc) {
+          const dv = new DataView(b.buf.buffer, b.buf.byteOffset, b.buf.byteLength);
+          forEachRecord(b.buf, b.len, (o, l) => {
+            if (dv.getUint32(o + 4, true) * 0x1_0000_0000 + dv.getUint32(o, true) <= ruleCapture.untilNs) rc.write(b.buf, o, l);
+          });
+        }
         let off = 0;
         for (;;) {
           const r = engine.processBatch(b.buf, b.len, off);
@@ -97,6 +107,27 @@ export async function runLive(a: LiveArgs): Promise<number> {
           engine.finishPaused();
           off = r.next;
         }
+        // A capture rule fired in this batch: start the recording at its event.
+        if (ruleCapture.pendingOff >= 0 && !ruleCapture.recorder) {
+          try {
+            const rc2 = new LiveRecorder(ruleCapture.path, p.state, p.hostname);
+            forEachRecord(b.buf, b.len, (o, l) => {
+              if (o >= ruleCapture.pendingOff) rc2.write(b.buf, o, l);
+            });
+            ruleCapture.recorder = rc2;
+            log(`capture started by a rule: ${ruleCapture.path}`);
+          } catch (e) {
+            log(`error: cannot write capture ${ruleCapture.path}: ${(e as Error).message}`);
+          }
+          ruleCapture.pendingOff = -1;
+        }
+      }
+      // End a rule-triggered capture once event time has passed its end.
+      if (ruleCapture.recorder && Date.now() * 1e6 > ruleCapture.untilNs + 1e9) {
+        ruleCapture.recorder.close();
+        log(`capture finished: ${ruleCapture.path} (${ruleCapture.recorder.events} events)`);
+        ruleCapture.recorder = null;
+        ruleCapture.untilNs = 0;
       }
       if (b.len < SMALL_BATCH) {
         await Bun.sleep(1);
@@ -118,6 +149,11 @@ export async function runLive(a: LiveArgs): Promise<number> {
       }
     }
   } finally {
+    if (ruleCapture.recorder) {
+      ruleCapture.recorder.close();
+      log(`capture finished: ${ruleCapture.path} (${ruleCapture.recorder.events} events)`);
+      ruleCapture.recorder = null;
+    }
     probe.close();
     if (recorder) {
       recorder.close();
@@ -128,6 +164,33 @@ export async function runLive(a: LiveArgs): Promise<number> {
   process.stderr.write(dropMgr.statsText());
   return code;
 }
+
+/**
+ * Rule-triggered recording (Falco's `capture` config with rules' `capture`/`capture_duration`):
+ * the match handler calls `trigger`; the live loop writes the rest of the current batch from the
+ * triggering event on, then whole batches until the duration has passed (event time).
+ */
+export const ruleCapture = {
+  /** Set by the live loop when capture is enabled. */
+  enabled: false,
+  pathPrefix: "/tmp/falco",
+  recorder: null as LiveRecorder | null,
+  path: "",
+  /** Event time (ns, as a number) until which events are recorded. */
+  untilNs: 0,
+  /** Offset of the triggering event in the current batch, -1 if none pending. */
+  pendingOff: -1,
+  /** A matched rule asks for a recording of `durationMs` from event `ev` on. */
+  trigger(ev: import("../events/event.ts").Event, durationMs: number): void {
+    if (!this.enabled) return;
+    const until = ev.tsNum() + durationMs * 1e6;
+    if (until > this.untilNs) this.untilNs = until;
+    if (!this.recorder && this.pendingOff < 0) {
+      this.pendingOff = ev.off;
+      this.path = `${this.pathPrefix}_${ev.tsBig()}_${ev.num}.scap`;
+    }
+  },
+};
 
 /**
  * The container-metadata deferral shared by the match handler and the live loop: the handler
