@@ -181,6 +181,18 @@ if want reload; then
   for ((i = 1; i <= 3; i++)); do
     rec "{\"bench\":\"reload\",\"rep\":$i,\"result\":$($BUN bench/reload.ts "$RULES" 15)}"
   done
+  # live agent on a rules dir ($RULES + a marker file): 12 reloads, then 12 new rules up to their first
+  # alert, one agent for all; bounded (< 2 min), retried if the agent does not start (probe EAGAIN)
+  log "reload: live agent, hot reload of a rules directory (bench/reload_live.ts)"
+  for a in 1 2 3; do
+    if res=$(timeout -k 10 150 $BUN bench/reload_live.ts "$RULES" 12 2>$OUT/reload_live.err); then
+      rec "{\"bench\":\"reload_live\",\"result\":$res}"
+      log "  $(grep -v '^{' $OUT/reload_live.err | tail -2 | tr '\n' ' ')"
+      break
+    fi
+    log "  attempt $a failed: $(tail -1 $OUT/reload_live.err)"
+    sleep 0.5
+  done
 fi
 
 # --- 5. start-up, --version, binary size ---------------------------------------------------------
