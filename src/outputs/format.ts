@@ -24,6 +24,7 @@
  */
 import type { Event } from "../events/event.ts";
 import type { BoundField, Extractor, FieldRegistry, FieldType, FieldValue } from "../fields/registry.ts";
+import { EscapeError, escapeStr, unescapeStr as unescapeCondStr } from "../rules/ast.ts";
 
 /** Error compiling an output format. Message starts with libsinsp's wording. */
 export class OutputFormatError extends Error {
@@ -190,59 +191,15 @@ const MAX_DEPTH = 100;
 
 class ParseError extends Error {}
 
-/** Escape a value as libsinsp filter/escaping.cpp escape_str (used for token names). */
-function escapeStr(s: string): string {
-  let res = "";
-  let quote = false;
-  for (const ch of s) {
-    switch (ch) {
-      case "\b": quote = true; res += "\\b"; break;
-      case "\f": quote = true; res += "\\f"; break;
-      case "\n": quote = true; res += "\\n"; break;
-      case "\r": quote = true; res += "\\r"; break;
-      case "\t": quote = true; res += "\\t"; break;
-      case " ": case "=": case "'": quote = true; res += ch; break;
-      case "\\": quote = true; res += "\\\\"; break;
-      case '"': quote = true; res += '\\"'; break;
-      default: res += ch;
-    }
-  }
-  return quote ? `"${res}"` : res;
-}
 
-/** Unescape a quoted token (including its quotes) as libsinsp unescape_str. */
+/** Unescape a quoted token (including its quotes) as libsinsp unescape_str (the condition parser's). */
 function unescapeStr(tok: string): string {
-  let res = "";
-  let esc = false;
-  for (let i = 1; i < tok.length - 1; i++) {
-    const c = tok[i]!;
-    if (!esc) {
-      if (c === "\\") esc = true;
-      else res += c;
-      continue;
-    }
-    switch (c) {
-      case "b": res += "\b"; break;
-      case "f": res += "\f"; break;
-      case "n": res += "\n"; break;
-      case "r": res += "\r"; break;
-      case "t": res += "\t"; break;
-      case " ": case "\\": res += "\\"; break;
-      case "/": res += "/"; break;
-      case '"':
-        if (tok[0] !== c) throw new ParseError("invalid \\\" escape in '-quoted string");
-        res += '"';
-        break;
-      case "'":
-        if (tok[0] !== c) throw new ParseError("invalid \\' escape in \"-quoted string");
-        res += "'";
-        break;
-      default:
-        throw new ParseError("unsupported string escape sequence: \\" + c);
-    }
-    esc = false;
+  try {
+    return unescapeCondStr(tok);
+  } catch (e) {
+    if (e instanceof EscapeError) throw new ParseError(e.message);
+    throw e;
   }
-  return res;
 }
 
 /** Field key as libsinsp ast::as_string prints it. */
