@@ -26,6 +26,19 @@ function xid(v: number): number | undefined {
 /** Build the process/thread implementations bound to a context. */
 export function procFields(ctx: FieldContext): FieldClassImpl {
   const L = new Lineage(ctx);
+  /** `get` of every ancestor process of the event's process, nearest first (libsinsp's parent walk). */
+  const ancestorValues = (ev: Event, get: (t: ThreadInfo) => FieldValue): FieldValue[] | undefined => {
+    const t = ev.thread;
+    if (!t) return undefined;
+    const mt = L.mainThread(t);
+    if (!mt) return undefined;
+    const out: FieldValue[] = [];
+    L.visitParents(mt, (p) => {
+      out.push(get(p));
+      return true;
+    });
+    return out;
+  };
   const T = withThread;
 
   const envOf = (t: ThreadInfo): readonly string[] => {
@@ -59,18 +72,7 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
           return a ? get(a) : undefined;
         });
       }
-      const values = (ev: Event): FieldValue[] | undefined => {
-        const t = ev.thread;
-        if (!t) return undefined;
-        const mt = L.mainThread(t);
-        if (!mt) return undefined;
-        const out: FieldValue[] = [];
-        L.visitParents(mt, (p) => {
-          out.push(get(p));
-          return true;
-        });
-        return out;
-      };
+      const values = (ev: Event): FieldValue[] | undefined => ancestorValues(ev, get);
       const r: BindResult = {
         extract: T((t) => {
           const mt = L.mainThread(t);
@@ -162,18 +164,7 @@ export function procFields(ctx: FieldContext): FieldClassImpl {
           extract: T((t) => allEnv(t)),
           multi: arg === undefined ? {
             neAll: false,
-            values: (ev) => {
-              const t = ev.thread;
-              if (!t) return undefined;
-              const mt = L.mainThread(t);
-              if (!mt) return undefined;
-              const out: FieldValue[] = [];
-              L.visitParents(mt, (p) => {
-                out.push(allEnv(p));
-                return true;
-              });
-              return out;
-            },
+            values: (ev) => ancestorValues(ev, allEnv),
           } : undefined,
         };
         return r;
