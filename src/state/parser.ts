@@ -756,6 +756,20 @@ export class StateEngine {
     c.env = p.env;
   }
 
+  /** pid, ptid, vtid, vpid of a clone-family exit event's thread (vtid/vpid absent in old events: vtid = tid, vpid = -1). */
+  private setCloneIds(t: Thread, tid: number): void {
+    t.pid = this.num("pid", -1);
+    t.ptid = this.num("ptid", -1);
+    const vpid = this.num("vpid", Number.NaN);
+    if (!Number.isNaN(vpid)) {
+      t.vtid = this.num("vtid", tid);
+      t.vpid = vpid;
+    } else {
+      t.vtid = tid;
+      t.vpid = -1;
+    }
+  }
+
   /** parse_clone_exit_caller: the parent's side (res = child tid). */
   private parseCloneCaller(childTid: number): void {
     const ev = this.ev;
@@ -768,16 +782,7 @@ export class StateEngine {
     let validCaller = true;
     if (caller.isInvalid()) {
       validCaller = false;
-      caller.pid = this.num("pid", -1);
-      caller.ptid = this.num("ptid", -1);
-      const vpid = this.num("vpid", Number.NaN);
-      if (!Number.isNaN(vpid)) {
-        caller.vtid = this.num("vtid", callerTid);
-        caller.vpid = vpid;
-      } else {
-        caller.vtid = callerTid;
-        caller.vpid = -1;
-      }
+      this.setCloneIds(caller, callerTid);
       this.revalidate(caller);
       caller = this.threads.get(callerTid) ?? caller;
     }
@@ -835,16 +840,7 @@ export class StateEngine {
     }
     const c = new Thread();
     c.tid = childTid;
-    c.pid = this.num("pid", -1);
-    c.ptid = this.num("ptid", -1);
-    const vpid = this.num("vpid", Number.NaN);
-    if (!Number.isNaN(vpid)) {
-      c.vtid = this.num("vtid", childTid);
-      c.vpid = vpid;
-    } else {
-      c.vtid = childTid;
-      c.vpid = -1;
-    }
+    this.setCloneIds(c, childTid);
     c.flags = (this.num("flags", 0) >>> 0) | PPM_CL.CLONE_INVERTED;
     const leader = (c.flags & PPM_CL.CLONE_THREAD) === 0;
     if (!leader) c.flags |= PPM_CL.CLONE_FILES;
