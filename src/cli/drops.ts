@@ -157,6 +157,11 @@ export class DropManager {
   /** Times the actions were taken (occurrences the token bucket allowed). */
   actionsTaken = 0;
   private nextCheck = 0n;
+  /**
+   * `nextCheck` as a number of ns (-Infinity before the first event): an event whose (number)
+   * timestamp is well before it would make `processEvent` do nothing, so a hot caller may skip it.
+   */
+  nextCheckNs = -Infinity;
   private last: DropStats;
   private readonly threshold: number;
   private readonly bucket: TokenBucket;
@@ -168,14 +173,19 @@ export class DropManager {
     this.last = { ...host.stats() };
   }
 
+  private setNextCheck(t: bigint): void {
+    this.nextCheck = t;
+    this.nextCheckNs = Number(t);
+  }
+
   /**
    * Call for every event with its timestamp (ns). @returns false when an `exit` action fired:
    * the caller stops processing with an error ("Drop manager internal error").
    */
   processEvent(ts: bigint): boolean {
-    if (this.nextCheck === 0n) this.nextCheck = ts + NS_PER_S;
+    if (this.nextCheck === 0n) this.setNextCheck(ts + NS_PER_S);
     if (!(this.nextCheck < ts)) return true;
-    this.nextCheck = ts + NS_PER_S;
+    this.setNextCheck(ts + NS_PER_S);
     const now = this.host.stats();
     const delta: Required<DropStats> = {
       nEvts: now.nEvts - this.last.nEvts,

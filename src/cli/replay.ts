@@ -101,8 +101,6 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
   let dropExit = false;
   let firstTs = -1n;
   const durationNs = a.durationNs ?? 0n;
-  let dropGate = 0n; // DropManager's next check time (ns), mirrored
-  let dropGateNum = -Infinity;
   let exactTs = true; // until the first event is seen, and for the whole replay with -M
   try {
     for (;;) {
@@ -119,19 +117,14 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
       }
       if (!ok) break;
       // Exact BigInt timestamps only where they can matter (a BigInt per event cost ~5% of replay):
-      // the first event, `-M`, and the drop manager once its next 1 s check may be due. The gate
-      // mirrors DropManager.processEvent (check when nextCheck < ts, then nextCheck = ts + 1 s);
-      // while the (≤ 256 ns rounded) number timestamp is well before it, processEvent would do nothing.
-      if (exactTs || ev.tsNum() + GATE_MARGIN_NS >= dropGateNum) {
+      // the first event, `-M`, and the drop manager once its next 1 s check may be due: while the
+      // (≤ 256 ns rounded) number timestamp is well before `nextCheckNs`, processEvent does nothing.
+      if (exactTs || ev.tsNum() + GATE_MARGIN_NS >= dropMgr.nextCheckNs) {
         const ts = ev.tsBig();
         if (firstTs < 0n) {
           firstTs = ts;
           exactTs = durationNs > 0n;
         } else if (durationNs > 0n && ts - firstTs >= durationNs) break;
-        if (dropGate === 0n || dropGate < ts) {
-          dropGate = ts + 1_000_000_000n;
-          dropGateNum = Number(dropGate);
-        }
         if (!dropMgr.processEvent(ts)) {
           dropExit = true;
           code = 1;
