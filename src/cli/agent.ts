@@ -580,7 +580,8 @@ export async function runMain(o: MainOptions): Promise<number> {
     await outputs.close();
   }
   const c = engine.counters;
-  log(`stopped: ${c.events} events processed, ${c.matches} rule matches, ${reloads} reloads, ${c.errors} event errors`);
+  const own = selfSuppressed.count ? `, ${selfSuppressed.count} matches from the agent's own output programs dropped` : "";
+  log(`stopped: ${c.events} events processed, ${c.matches} rule matches, ${reloads} reloads, ${c.errors} event errors${own}`);
   return code;
 }
 

@@ -123,12 +123,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
         }
       }
       // End a rule-triggered capture once event time has passed its end.
-      if (ruleCapture.recorder && Date.now() * 1e6 > ruleCapture.untilNs + 1e9) {
-        ruleCapture.recorder.close();
-        log(`capture finished: ${ruleCapture.path} (${ruleCapture.recorder.events} events)`);
-        ruleCapture.recorder = null;
-        ruleCapture.untilNs = 0;
-      }
+      if (ruleCapture.recorder && Date.now() * 1e6 > ruleCapture.untilNs + 1e9) ruleCapture.finish(log);
       if (b.len < SMALL_BATCH) {
         await Bun.sleep(1);
         lastYield = Date.now();
@@ -149,11 +144,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
       }
     }
   } finally {
-    if (ruleCapture.recorder) {
-      ruleCapture.recorder.close();
-      log(`capture finished: ${ruleCapture.path} (${ruleCapture.recorder.events} events)`);
-      ruleCapture.recorder = null;
-    }
+    ruleCapture.finish(log);
     probe.close();
     if (recorder) {
       recorder.close();
@@ -180,6 +171,15 @@ export const ruleCapture = {
   untilNs: 0,
   /** Offset of the triggering event in the current batch, -1 if none pending. */
   pendingOff: -1,
+  /** Close the running recording, if any, and say so. */
+  finish(log: (msg: string) => void): void {
+    const rec = this.recorder;
+    if (!rec) return;
+    rec.close();
+    log(`capture finished: ${this.path} (${rec.events} events)`);
+    this.recorder = null;
+    this.untilNs = 0;
+  },
   /** A matched rule asks for a recording of `durationMs` from event `ev` on. */
   trigger(ev: import("../events/event.ts").Event, durationMs: number): void {
     if (!this.enabled) return;
