@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ContainerManager } from "../src/containers/cache.ts";
 import { containerIdFromCgroups } from "../src/state/container.ts";
+import { setupDocker } from "./helpers/docker.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const PREFIX = `fts-${process.pid}-`;
@@ -67,17 +68,7 @@ function optedOut(test: string): boolean {
 }
 
 beforeAll(() => {
-  const r = spawnSync("bash", [join(REPO, "scripts/docker-setup.sh")], { encoding: "utf8", timeout: 240_000 });
-  setupOutput = `${r.stdout}${r.stderr}`;
-  if (r.status !== 0) {
-    const reason = (r.stderr.trim().split("\n").pop() ?? "") || r.error?.message || `exit ${r.status}`;
-    if (process.env.FALCO_TS_NO_CONTAINERS === "1") {
-      unavailable = reason;
-      console.warn(`[containers.e2e] Docker could not be started: ${reason}. FALCO_TS_NO_CONTAINERS=1 is set, so the container tests only check that opt-out.`);
-      return;
-    }
-    throw new Error(`scripts/docker-setup.sh failed: ${reason}\n${setupOutput}\n(set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
-  }
+  ({ unavailable, output: setupOutput } = setupDocker("containers.e2e"));
 }, 300_000);
 
 afterAll(async () => {

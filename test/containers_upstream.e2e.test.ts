@@ -24,6 +24,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, SHARED, startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
+import { setupDocker } from "./helpers/docker.ts";
 
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
 const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
@@ -79,16 +80,8 @@ const OBSERVER = `
 `;
 
 beforeAll(async () => {
-  const r = spawnSync("bash", [join(REPO, "scripts/docker-setup.sh")], { encoding: "utf8", timeout: 240_000 });
-  if (r.status !== 0) {
-    const reason = (r.stderr.trim().split("\n").pop() ?? "") || r.error?.message || `exit ${r.status}`;
-    if (process.env.FALCO_TS_NO_CONTAINERS === "1") {
-      unavailable = reason;
-      console.warn(`[containers_upstream.e2e] Docker could not be started: ${reason}. FALCO_TS_NO_CONTAINERS=1 is set, so these tests only check that opt-out.`);
-      return;
-    }
-    throw new Error(`scripts/docker-setup.sh failed: ${reason}\n${r.stdout}${r.stderr}\n(set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
-  }
+  unavailable = setupDocker("containers_upstream.e2e").unavailable;
+  if (unavailable) return;
   // Started before the agents: its containerd-shim set itself child subreaper (prctl) before the
   // capture, so only the kernel's parent at exec tells the agent who the exec'd shell's parent is.
   docker("run", "-d", "--name", `${PREFIX}early`, "nginx");

@@ -26,6 +26,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./helpers/agent.ts";
+import { setupDocker } from "./helpers/docker.ts";
 
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
 const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
@@ -97,16 +98,8 @@ function removeContainers(): void {
 }
 
 beforeAll(async () => {
-  const r = spawnSync("bash", [join(REPO, "scripts/docker-setup.sh")], { encoding: "utf8", timeout: 300_000 });
-  if (r.status !== 0) {
-    const reason = (r.stderr.trim().split("\n").pop() ?? "") || r.error?.message || `exit ${r.status}`;
-    if (process.env.FALCO_TS_NO_CONTAINERS === "1") {
-      unavailable = reason;
-      console.warn(`[image.e2e] Docker could not be started: ${reason}. FALCO_TS_NO_CONTAINERS=1 is set, so these tests only check that opt-out.`);
-      return;
-    }
-    throw new Error(`scripts/docker-setup.sh failed: ${reason}\n(set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
-  }
+  unavailable = setupDocker("image.e2e", 300_000).unavailable;
+  if (unavailable) return;
   const img = spawnSync("bash", [join(REPO, "scripts/image.sh")], { encoding: "utf8", timeout: 900_000 });
   if (img.status !== 0) throw new Error(`scripts/image.sh failed (${img.status}): ${img.stderr}\n${img.stdout}`);
   if (!/built falco-ts:latest .*size \d+ bytes/.test(img.stdout)) throw new Error(`scripts/image.sh did not print the image size:\n${img.stdout}`);
