@@ -117,6 +117,37 @@ describe("CaptureWriter round trip", () => {
     expect(() => w.writeHeader({})).toThrow(CaptureWriteError);
   });
 
+  it("over-long /proc strings (a 25 KiB command line, long env, cwd, fd name) are cut to libscap's limits and the file stays readable", () => {
+    // CI once recorded a host process whose cmdline was 25,713 bytes: libscap refuses such a
+    // process list ("invalid argslen"), so the writer cuts as libscap's own /proc scan does.
+    const src = openCapture(join(CAPTURES, "falco/trace_files/syscall.scap"));
+    const long = "x".repeat(25_700);
+    const w = new CaptureWriter(join(dir, "long.scap"));
+    w.writeHeader({
+      threads: [{ tid: 4242, pid: 4242, ptid: 1, comm: "c".repeat(2000), exe: "/bin/long", args: [long, "é".repeat(3000)], env: [`A=${long}`], cwd: `/${"d".repeat(3000)}`, cgroups: [["cpu", `/${long}`]] }],
+      fds: new Map([[4242, [{ fd: 3, type: 1, name: `/${"f".repeat(5000)}` }]]]),
+      users: [{ uid: 1, gid: 1, name: "u".repeat(400), homedir: "/h", shell: "/bin/sh" }],
+    });
+    const ev = new Event();
+    for (let n = 0; n < 5 && src.next(ev); n++) w.writeEvent(ev);
+    w.close();
+    const r = openCapture(join(dir, "long.scap"));
+    const th = r.threads.find((t) => t.tid === 4242)!;
+    expect(th.args[0]).toBe(long.slice(0, 4095));
+    expect(th.args.join("\0").length).toBe(4095);
+    expect(th.env.join("\0").length).toBe(4095);
+    expect(th.comm.length).toBe(1023);
+    expect(th.cwd.length).toBe(1023);
+    expect(r.fds.get(4242)![0]!.name.length).toBe(1023);
+    expect(events(r).bytes.length).toBe(5);
+    const sysdig = ["/usr/bin/sysdig", "/usr/local/bin/sysdig"].find((p) => existsSync(p));
+    if (sysdig) {
+      const res = spawnSync(sysdig, ["-r", join(dir, "long.scap")], { encoding: "utf8", timeout: 60_000 });
+      expect(res.stderr).not.toMatch(/invalid|Could not/);
+      expect(res.status).toBe(0);
+    }
+  });
+
   it("a header with no event block is 'no events in file'", () => {
     const w = new CaptureWriter(null);
     w.writeHeader({ machine: { numCpus: 1, memorySizeBytes: 1, maxPid: 1, hostname: "h", bootTsEpoch: 0n, flags: 0n } });

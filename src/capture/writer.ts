@@ -21,10 +21,15 @@ import {
   EVF_BLOCK_TYPE_V2_LARGE,
   FDL_BLOCK_TYPE_V2,
   IL_BLOCK_TYPE_V2,
+  MAX_CREDENTIALS_STR_LEN,
   MI_BLOCK_TYPE,
   type MachineInfo,
   PL_BLOCK_TYPE_V9,
   SCAP_II_IPV4,
+  SCAP_MAX_ARGS_SIZE,
+  SCAP_MAX_CGROUPS_SIZE,
+  SCAP_MAX_ENV_SIZE,
+  SCAP_MAX_PATH_SIZE,
   SCAP_II_IPV4_NOLINKSPEED,
   SCAP_II_IPV6,
   SHB_BLOCK_TYPE,
@@ -96,16 +101,25 @@ class Body {
     this.b.set(x, this.n);
     this.n += x.length;
   }
-  /** u16 length + bytes, no NUL. */
-  str(s: string): void {
-    const x = enc.encode(s);
-    if (x.length > 0xffff) throw new CaptureWriteError(`string of ${x.length} bytes does not fit a u16 length`);
+  /**
+   * u16 length + bytes, no NUL. With `max` (a scap_limits.h size), the UTF-8 bytes are cut to
+   * below `max` on a character boundary, as libscap's /proc scan reads at most `max - 1` bytes;
+   * libscap's reader refuses longer strings ("invalid argslen"), so an over-long command line of
+   * some host process must not make the whole capture unreadable.
+   */
+  str(s: string, max = 0x10000): void {
+    let x = enc.encode(s);
+    if (x.length >= max) {
+      let cut = max - 1;
+      while (cut > 0 && (x[cut]! & 0xc0) === 0x80) cut--; // do not split a UTF-8 sequence
+      x = x.subarray(0, cut);
+    }
     this.u16(x.length);
     this.bytes(x);
   }
-  /** u16 length + "a\0b\0". */
-  list(items: readonly string[]): void {
-    this.str(items.length ? items.join("\0") + "\0" : "");
+  /** u16 length + "a\0b\0", cut like {@link str} to below `max` bytes. */
+  list(items: readonly string[], max?: number): void {
+    this.str(items.length ? items.join("\0") + "\0" : "", max);
   }
   patch32(at: number, v: number): void {
     this.dv.setUint32(at, v >>> 0, true);
@@ -276,9 +290,9 @@ export class CaptureWriter {
         b.u8(0);
         b.u32(u.uid);
         b.u32(u.gid);
-        b.str(u.name);
-        b.str(u.homedir);
-        b.str(u.shell);
+        b.str(u.name, MAX_CREDENTIALS_STR_LEN);
+        b.str(u.homedir, MAX_CREDENTIALS_STR_LEN);
+        b.str(u.shell, MAX_CREDENTIALS_STR_LEN);
         b.patch32(at, b.n - at);
       }
       for (const g of t.groups ?? []) {
@@ -286,7 +300,7 @@ export class CaptureWriter {
         b.u32(0);
         b.u8(1);
         b.u32(g.gid);
-        b.str(g.name);
+        b.str(g.name, MAX_CREDENTIALS_STR_LEN);
         b.patch32(at, b.n - at);
       }
       this.block(UL_BLOCK_TYPE_V2, b.b, b.n);
@@ -316,11 +330,11 @@ export class CaptureWriter {
     b.i64(th.ptid ?? 0);
     b.i64(th.sid ?? -1);
     b.i64(th.vpgid ?? -1);
-    b.str(th.comm ?? "");
-    b.str(th.exe ?? "");
-    b.str(th.exepath ?? "");
-    b.list(th.args ?? []);
-    b.str(th.cwd ?? "");
+    b.str(th.comm ?? "", SCAP_MAX_PATH_SIZE);
+    b.str(th.exe ?? "", SCAP_MAX_PATH_SIZE);
+    b.str(th.exepath ?? "", SCAP_MAX_PATH_SIZE);
+    b.list(th.args ?? [], SCAP_MAX_ARGS_SIZE);
+    b.str(th.cwd ?? "", SCAP_MAX_PATH_SIZE);
     b.i64(th.fdlimit ?? 0);
     b.u32(th.flags ?? 0);
     b.u32(th.uid ?? 0);
@@ -330,11 +344,11 @@ export class CaptureWriter {
     b.u32(th.vmswapKb ?? 0);
     b.i64(th.pfmajor ?? 0);
     b.i64(th.pfminor ?? 0);
-    b.list(th.env ?? []);
+    b.list(th.env ?? [], SCAP_MAX_ENV_SIZE);
     b.i64(th.vtid ?? -1);
     b.i64(th.vpid ?? -1);
-    b.list((th.cgroups ?? []).map(([s, p]) => `${s}=${p}`));
-    b.str(th.root ?? "");
+    b.list((th.cgroups ?? []).map(([s, p]) => `${s}=${p}`), SCAP_MAX_CGROUPS_SIZE);
+    b.str(th.root ?? "", SCAP_MAX_PATH_SIZE);
     b.u64(th.pidnsInitStartTs ?? 0n);
     b.u32(th.tty ?? 0);
     b.u32(th.loginuid ?? 0xffffffff);
@@ -389,15 +403,15 @@ export class CaptureWriter {
       case 8:
         b.u64(f.unixSource ?? 0n);
         b.u64(f.unixDest ?? 0n);
-        b.str(f.name ?? "");
+        b.str(f.name ?? "", SCAP_MAX_PATH_SIZE);
         break;
       case 16:
         b.u32(f.openFlags ?? 0);
-        b.str(f.name ?? "");
+        b.str(f.name ?? "", SCAP_MAX_PATH_SIZE);
         b.u32(f.dev ?? 0);
         break;
       default:
-        b.str(f.name ?? "");
+        b.str(f.name ?? "", SCAP_MAX_PATH_SIZE);
         break;
     }
     b.patch32(at, b.n - at);
