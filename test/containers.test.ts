@@ -386,10 +386,10 @@ describe("ContainerManager with a fake daemon", () => {
     expect(off.metadataWaitMs).toBe(300);
   });
 
-  it("CRI containers: reports 'not available' cleanly as a lookup failure", async () => {
+  it("CRI containers without a CRI socket: a clean lookup failure", async () => {
     const cri = new CriClient([join(dir, "containerd.sock")]);
     expect(cri.available()).toBe(false);
-    await expect(cri.inspect("0123456789ab")).rejects.toThrow(/not available/);
+    await expect(cri.inspect("0123456789ab")).rejects.toThrow(/no CRI socket among/);
     const m = manager({ dockerSocket: join(dir, "none.sock"), criSockets: [join(dir, "containerd.sock")] });
     expect(await m.lookup("0123456789ab", { type: "containerd" })).toBeUndefined();
     expect(m.counters.lookupFailures).toBe(1);

@@ -138,8 +138,34 @@ export function formatDiagnostic(d: ConfigDiagnostic): string {
 const ACCEPTED_FALCO_KEYS = new Set([
   "config_files", "load_plugins", "plugins", "log_level", "libs_logger", "output_timeout", "grpc", "grpc_output",
   "syscall_buf_size_preset", "modern_bpf", "falco_libs", "rules", "static_fields",
-  "plugins_hostinfo", "rule_matching", "outputs", "json_include_output_fields_property",
+  "plugins_hostinfo", "rule_matching", "outputs", "json_include_output_fields_property", "container_engines",
 ]);
+
+/**
+ * CRI sockets from Falco's other spellings, when the file does not set container.cri_sockets:
+ * Falco ≤ 0.40's `container_engines.cri.cri` (list; `container_engines.cri.enabled: false` gives
+ * none) and the container plugin's `plugins[name=container].init_config.engines.cri.sockets`
+ * (likewise with `engines.cri.enabled`). Returns undefined when neither is present.
+ */
+export function criSocketsFromAliases(data: Record<string, unknown>): string[] | undefined {
+  const o = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const list = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x !== "") : typeof v === "string" && v !== "" ? [v] : undefined);
+  let found: string[] | undefined;
+  const legacy = o(o(data.container_engines)?.cri);
+  if (legacy) {
+    if (legacy.enabled === false) found = [];
+    else found = list(legacy.cri) ?? found;
+  }
+  if (Array.isArray(data.plugins)) {
+    for (const p of data.plugins) {
+      const cri = o(o(o(o(p)?.init_config)?.engines)?.cri);
+      if (o(p)?.name !== "container" || !cri) continue;
+      if (cri.enabled === false) found = [];
+      else found = list(cri.sockets) ?? found;
+    }
+  }
+  return found;
+}
 
 function typeName(v: unknown): string {
   if (Array.isArray(v)) return "list";
@@ -234,6 +260,8 @@ export function loadConfigFile(path: string, base: FalcoConfig = defaultConfig()
   // Falco's newer `rules:` list is an alias of `rules_files`.
   if (Array.isArray(data.rules) && !data.rules_files) data.rules_files = data.rules.flatMap((r: unknown) => (typeof r === "string" ? [r] : typeof r === "object" && r && "path" in r ? [String((r as { path: unknown }).path)] : []));
   merge(base as unknown as Record<string, unknown>, data, "", diags, pos);
+  const criAlias = criSocketsFromAliases(data);
+  if (criAlias && !(typeof data.container === "object" && data.container && "cri_sockets" in data.container)) base.container.cri_sockets = criAlias;
   if (diags.some((d) => d.level === "error")) throw new ConfigError(diags);
   return { config: base, diagnostics: diags };
 }

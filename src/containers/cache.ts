@@ -15,7 +15,9 @@
  * container.cri_sockets, container.metadata_wait_ms. Socket paths are prefixed with HOST_ROOT
  * when that environment variable is set (as the plugin does with its host_root).
  */
+import { existsSync } from "node:fs";
 import type { ContainerInfo } from "../fields/context.ts";
+import { containerIdFromCgroups } from "../state/container.ts";
 import { CriClient, DEFAULT_CRI_SOCKETS } from "./cri.ts";
 import { DEFAULT_DOCKER_ROOT, DEFAULT_DOCKER_SOCKET, DockerClient, type DockerContainerEvent } from "./docker.ts";
 import { type ContainerMetadata, ContainerRuntimeError, HOST_CONTAINER } from "./types.ts";
@@ -83,6 +85,36 @@ export interface ContainerHint {
   fullId?: string;
   /** Runtime from the cgroup layout: "docker", "podman", "containerd", "cri-o", "cri". */
   type?: string;
+  /**
+   * The cgroup is a plain `/<...>/<64 hex>` one (the "docker" layout) under a CRI-managed parent
+   * (`/k8s.io/<id>`: containerd's CRI namespace without a cgroup parent; `/kubepods...`: kubelet's
+   * cgroupfs driver): ask the CRI sockets first, then Docker. See `containerHintFromCgroups`.
+   */
+  criFirst?: boolean;
+}
+
+/**
+ * The lookup hint for a thread's cgroups ([subsystem, path] pairs): the runtime type and full id
+ * from the cgroup matcher (src/state/container.ts), plus `criFirst` when the matched path is a
+ * "docker"-layout one whose parent marks a CRI runtime: a path segment "k8s.io" (containerd's CRI
+ * namespace; the container plugin's containerd matcher reads `/<namespace>/<id>` the same way) or
+ * one containing "containerd" directly above the id, or any ancestor segment starting with
+ * "kubepods" (kubelet with the cgroupfs driver). Returns undefined when the cgroups give no container or another id than `id`.
+ */
+export function containerHintFromCgroups(cgroups: readonly (readonly [string, string])[], id: string): ContainerHint | undefined {
+  const m = containerIdFromCgroups(cgroups);
+  if (m.id !== id || m.id === "host") return undefined;
+  if (m.type !== "docker") return { fullId: m.fullId, type: m.type };
+  let criFirst = false;
+  for (const [, path] of cgroups) {
+    const at = path.toLowerCase().lastIndexOf(`/${m.fullId}`);
+    if (at < 0) continue;
+    const parents = path.slice(0, at).split("/");
+    const parent = parents[parents.length - 1] ?? "";
+    if (parent === "k8s.io" || parent.includes("containerd") || parents.some((seg) => seg.startsWith("kubepods"))) criFirst = true;
+    break;
+  }
+  return criFirst ? { fullId: m.fullId, type: m.type, criFirst } : { fullId: m.fullId, type: m.type };
 }
 
 interface Pending {
@@ -102,7 +134,7 @@ export class ContainerManager {
   readonly counters: ContainerCounters = { lookups: 0, lookupFailures: 0, timeouts: 0, evictions: 0, eventStreamErrors: 0, localReads: 0 };
   /** The Docker client (socket path already HOST_ROOT-prefixed). */
   readonly docker: DockerClient;
-  /** The CRI client stub. */
+  /** The CRI client (containerd / CRI-O sockets, HOST_ROOT-prefixed). */
   readonly cri: CriClient;
   /** Default bound of whenReady, ms. */
   readonly metadataWaitMs: number;
@@ -132,7 +164,7 @@ export class ContainerManager {
     this.docker = new DockerClient({ socketPath: prefix(opts.dockerSocket || DEFAULT_DOCKER_SOCKET), requestTimeoutMs, dataRoot });
     this.hostRootPrefix = prefix;
     this.apiSlowMs = nonNegative(opts.apiSlowMs, 50);
-    this.cri = new CriClient((opts.criSockets ?? DEFAULT_CRI_SOCKETS).map(prefix));
+    this.cri = new CriClient((opts.criSockets ?? DEFAULT_CRI_SOCKETS).map(prefix), { requestTimeoutMs });
     this.metadataWaitMs = nonNegative(opts.metadataWaitMs, 300);
     this.retryAfterMs = nonNegative(opts.retryAfterMs, 10_000);
     this.maxEntries = positive(opts.maxEntries, 8192);
@@ -208,7 +240,7 @@ export class ContainerManager {
     const k = key(id);
     if (this.cache.has(k)) return true;
     const t = hint?.type;
-    if (this.docker.dataRoot !== "" && (t === undefined || t === "docker") && HEX.test(k) && !this.recentlyFailedLocal(k)) {
+    if (this.docker.dataRoot !== "" && (t === undefined || t === "docker") && !hint?.criFirst && HEX.test(k) && !this.recentlyFailedLocal(k)) {
       try {
         const md = this.docker.readLocalConfigSync(hint?.fullId ?? id);
         this.insert(k, md);
@@ -254,7 +286,7 @@ export class ContainerManager {
     const full = hint?.fullId && HEX.test(hint.fullId.toLowerCase()) ? hint.fullId.toLowerCase() : id.toLowerCase();
     this.counters.lookups++;
     const entry: Pending = { promise: Promise.resolve(undefined), waitExpired: false };
-    entry.promise = this.fetchOne(full, hint?.type).then(
+    entry.promise = this.fetchOne(full, hint?.type, hint?.criFirst === true).then(
       (md) => {
         if (this.pending.get(k) === entry) {
           this.pending.delete(k);
@@ -333,7 +365,7 @@ export class ContainerManager {
   }
 
   /**
-   * Start background work: list running Docker containers into the cache, then follow Docker's
+   * Start background work: list running Docker and CRI containers into the cache, then follow Docker's
    * container events (create/start → look up, destroy → evict), reconnecting with backoff
    * (1 s doubling to 30 s) when the stream fails. Resolves once the initial listing is done or
    * failed (bounded by the request timeout). Never rejects. Idempotent.
@@ -342,7 +374,11 @@ export class ContainerManager {
     if (!this.enabled || this.watchCtl) return;
     const ctl = new AbortController();
     this.watchCtl = ctl;
-    if (this.dataRootFromInfo) {
+    // GET /info makes dockerd run `runc --version` and `docker-init --version` and rewrite its
+    // network/files/local-kv.db: host activity that rules see (the seed's Write_Outside_Userdata
+    // alerts on the writes), on every agent start. Ask only when the default data root is not
+    // Docker's (a custom --data-root).
+    if (this.dataRootFromInfo && !existsSync(`${this.docker.dataRoot}/containers`)) {
       try {
         const root = (await this.docker.getJson("/info", ctl.signal) as { DockerRootDir?: unknown }).DockerRootDir;
         if (typeof root === "string" && root.startsWith("/")) this.docker.dataRoot = this.hostRootPrefix(root);
@@ -350,26 +386,37 @@ export class ContainerManager {
         /* keep the default; the API path still works */
       }
     }
-    try {
-      const ids = await this.docker.listRunning(ctl.signal);
-      // At most 8 inspects in flight, not one per container at once.
+    // Running containers of Docker and of the CRI sockets, looked up at most 8 at a time per runtime.
+    const inspectAll = async (ids: string[], type: string): Promise<void> => {
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < ids.length && !ctl.signal.aborted) {
           const full = ids[next++]!;
-          await this.lookup(full, { fullId: full, type: "docker" });
+          await this.lookup(full, { fullId: full, type });
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
-    } catch (e) {
-      this.note("info", `container metadata: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    };
+    const dockerList = (async () => {
+      try {
+        await inspectAll(await this.docker.listRunning(ctl.signal), "docker");
+      } catch (e) {
+        this.note("info", `container metadata: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    })();
+    const criList = (async () => {
+      // A containerd without its CRI plugin (Docker's, typically) answers UNIMPLEMENTED: not worth a log line.
+      const ids = await this.cri.listRunning(ctl.signal, (e) => this.note(/UNIMPLEMENTED/.test(e.message) ? "debug" : "info", `container metadata: ${e.message}`));
+      await inspectAll(ids, "cri");
+    })();
+    await Promise.all([dockerList, criList]);
     if (ctl.signal.aborted) return;
     this.watchDone = this.watch(ctl.signal);
   }
 
   /** Stop the events stream (pending lookups still complete). Idempotent; never rejects. */
   async stop(): Promise<void> {
+    this.cri.close();
     const ctl = this.watchCtl;
     if (!ctl) return;
     this.watchCtl = undefined;
@@ -425,8 +472,40 @@ export class ContainerManager {
     if (ev.action === "start" || !this.cache.has(k)) void this.startLookup(k, full, { fullId: full, type: "docker" });
   }
 
-  private async fetchOne(fullOrShortId: string, type: string | undefined): Promise<ContainerMetadata> {
+  /**
+   * One runtime lookup. CRI cgroup layouts (containerd, cri-o, cri) ask the CRI sockets only;
+   * `criFirst` (a plain id under k8s.io / kubepods) asks CRI, then Docker; otherwise Docker (API,
+   * or its on-disk state while the API is busy), then — when Docker does not know the id or does
+   * not answer at all and a CRI socket exists — CRI. The error of the first runtime asked is kept
+   * when both fail.
+   */
+  private async fetchOne(fullOrShortId: string, type: string | undefined, criFirst = false): Promise<ContainerMetadata> {
     if (type === "containerd" || type === "cri-o" || type === "cri") return this.cri.inspect(fullOrShortId);
+    if (criFirst) {
+      try {
+        return await this.cri.inspect(fullOrShortId);
+      } catch (e) {
+        try {
+          return await this.fetchDocker(fullOrShortId);
+        } catch {
+          throw e;
+        }
+      }
+    }
+    try {
+      return await this.fetchDocker(fullOrShortId);
+    } catch (e) {
+      const dockerMissing = e instanceof ContainerRuntimeError && (e.status === 404 || e.status === 0) && !e.timedOut;
+      if (!dockerMissing || !this.cri.available()) throw e;
+      try {
+        return await this.cri.inspect(fullOrShortId);
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  private async fetchDocker(fullOrShortId: string): Promise<ContainerMetadata> {
     const wrap = (e: unknown): ContainerRuntimeError => (e instanceof ContainerRuntimeError ? e : new ContainerRuntimeError(String(e)));
     const api = this.docker.inspect(fullOrShortId).then(
       (md) => ({ md }),

@@ -93,7 +93,7 @@ export const HOST_CONTAINER: ContainerMetadata = Object.freeze({
 export class ContainerRuntimeError extends Error {
   constructor(
     message: string,
-    /** HTTP status when the runtime answered with an error (404 = no such container), else 0. */
+    /** HTTP status when the runtime answered with an error (404 = no such container; CRI's gRPC NOT_FOUND maps to 404), else 0. */
     readonly status = 0,
     /** True when the request was abandoned because the runtime did not answer in time. */
     readonly timedOut = false,
