@@ -4,7 +4,8 @@
  * default configuration. No probe is opened here.
  */
 import { resolve } from "node:path";
-import { buildPipeline, prepareRules, syscallSet, type ActiveRules, type Pipeline } from "../src/cli/agent.ts";
+import { buildPipeline, prepareRules, type ActiveRules, type Pipeline } from "../src/cli/agent.ts";
+import { syscallSet } from "../src/cli/syscall_set.ts";
 import { defaultConfig, type FalcoConfig } from "../src/cli/config.ts";
 import { readRulesSources, type RulesSource } from "../src/cli/rules_files.ts";
 import { STATE_EVENTS, selectionIndices } from "../src/probe/syscalls_x86_64.ts";

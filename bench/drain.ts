@@ -21,7 +21,7 @@ import { createOutputs } from "../src/outputs/config.ts";
 import { Probe } from "../src/probe/probe.ts";
 import { scanProc } from "../src/state/procfs.ts";
 import { benchPipeline } from "./common.ts";
-import { syscallSet } from "../src/cli/agent.ts";
+import { syscallSet } from "../src/cli/syscall_set.ts";
 
 const [rules, ringArg, modeArg] = process.argv.slice(2);
 const mode = modeArg ?? "full";

@@ -502,8 +502,12 @@ describe("local address check (ifinfo.cpp)", () => {
     expect(check("2001:db8:1:2:ffff::9", host)).toBe(true);
     expect(check("2001:db8:1:3::1", host)).toBe(false);
     expect(check("172.17.0.2", inC)).toBe(true);
-    expect(check("10.0.0.5", inC)).toBe(false);
+    // a container with an IP: its own IP, else the host's interfaces (ifinfo.cpp falls through)
+    expect(check("10.0.0.5", inC)).toBe(true);
+    expect(check("10.0.0.7", inC)).toBe(false);
+    // a container without an IP: any container's IP, and no interface fallback
     expect(check("172.17.0.9", noIp)).toBe(true);
+    expect(check("10.0.0.5", noIp)).toBe(false);
     expect(check("2001:db8:1:2::1", inC)).toBe(false);
   });
 });

@@ -9,10 +9,12 @@
  * alert can be tied to the exact process that acted; the conditions are untouched. Near-miss
  * absence is checked after a barrier: an exec the agent must report, so earlier events were seen.
  *
- * Not producible here (asserted): "Contact K8S API Server From Container" needs fd.sip.name, which
- * libsinsp fills from its DNS manager (the server IP resolved from kubernetes.default.svc.cluster.local);
- * there is no cluster DNS on this machine and falco-ts does not implement that resolution, so the
- * test asserts both (the name does not resolve; fd.sip.name is <NA> on a live connect).
+ * "Contact K8S API Server From Container" needs fd.sip.name = kubernetes.default.svc.cluster.local
+ * (libsinsp's DNS manager: the fd's server IP among the name's resolved addresses). The agent runs
+ * in a private mount namespace (`unshare -m`) whose /etc/hosts is a bind-mounted copy of the host's
+ * plus `203.0.113.7 kubernetes.default.svc.cluster.local`; the host's /etc/hosts is never touched.
+ * A container with NET_ADMIN puts 203.0.113.7 and 203.0.113.8 on its own loopback and connects
+ * to a listener there (nothing leaves the container).
  *
  * Without Docker the container rules FAIL with the reason, unless FALCO_TS_NO_CONTAINERS=1.
  */
@@ -29,12 +31,15 @@ const HELPER = join(REPO, "test/fixtures/live/upstream_actions.py");
 const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
 const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 const PREFIX = `fts-uplive-${process.pid}-`;
+const K8S_NAME = "kubernetes.default.svc.cluster.local";
+const K8S_RULE = "Contact K8S API Server From Container";
 
 let agent: AgentHandle;
 let W = "";
 let dockerUnavailable = "";
 let P = ""; // privileged container id (12 hex)
 let U = ""; // unprivileged container id (12 hex)
+let K = ""; // NET_ADMIN container for the K8S API server rule (12 hex)
 let barrierN = 0;
 let server: Promise<Record<string, number>> | undefined;
 const RULE_NAMES: string[] = (parse(readFileSync(RULES_FILE, "utf8")) as { rule?: string }[]).filter((x) => x.rule).map((x) => x.rule!);
@@ -131,7 +136,7 @@ beforeAll(async () => {
   mkdirSync(join(W, "empty"));
   const append = RULE_NAMES.map((r) => [
     `- rule: ${JSON.stringify(r)}`,
-    `  output: "fts_pid=%proc.pid fts_cid=%container.id fts_cmd=%proc.cmdline fts_rawres=%evt.rawres"`,
+    `  output: "fts_pid=%proc.pid fts_cid=%container.id fts_cmd=%proc.cmdline fts_rawres=%evt.rawres${r === K8S_RULE ? " fts_sipname=%fd.sip.name" : ""}"`,
     `  override:`,
     `    output: append`,
   ].join("\n")).join("\n");
@@ -142,9 +147,9 @@ beforeAll(async () => {
   output: "barrier %proc.args"
   priority: DEBUG
 - rule: UP sip name
-  desc: what fd.sip.name gives on a live connect by the test's ssh helper
-  condition: evt.type = connect and proc.name = ssh and fd.typechar = 4
-  output: "sip %fd.sip %fd.sip.name %proc.pid"
+  desc: what fd.sip.name gives on a live connect to the test's addresses (host helper or container)
+  condition: evt.type = connect and fd.typechar = 4 and fd.sip in (203.0.113.7, 203.0.113.8)
+  output: "sip %fd.sip %fd.sip.name %proc.pid %container.id"
   priority: DEBUG
 `;
   writeFileSync(join(W, "append.yaml"), append + "\n" + extra);
@@ -154,12 +159,17 @@ beforeAll(async () => {
     dockerUnavailable = (r.stderr.trim().split("\n").pop() ?? "") || `exit ${r.status}`;
     if (process.env.FALCO_TS_NO_CONTAINERS !== "1") throw new Error(`scripts/docker-setup.sh failed: ${dockerUnavailable} (set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
   }
-  agent = await startAgent(["-r", RULES_FILE, "-r", join(W, "append.yaml"), "-o", "json_output=true", "-o", "rule_matching=all", "-o", "priority=debug"], { readyMs: 40_000 });
+  // The agent's private /etc/hosts: the host's plus the Kubernetes API server name (see above).
+  writeFileSync(join(W, "hosts"), `${readFileSync("/etc/hosts", "utf8").replace(/\n?$/, "\n")}203.0.113.7 ${K8S_NAME}\n`);
+  const wrap = ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', join(W, "hosts")];
+  agent = await startAgent(["-r", RULES_FILE, "-r", join(W, "append.yaml"), "-o", "json_output=true", "-o", "rule_matching=all", "-o", "priority=debug"], { readyMs: 40_000, wrap });
   // The server helper needs > 5 s of age for "Read sensitive file trusted after startup": start it now.
   server = py("nginx", "server", "5.5");
   if (dockerUnavailable === "") {
     P = docker("run", "-d", "--privileged", "--name", `${PREFIX}priv`, "nginx:latest", "sleep", "1000").slice(0, 12);
     U = docker("run", "-d", "--name", `${PREFIX}unpriv`, "nginx:latest", "sleep", "1000").slice(0, 12);
+    K = docker("run", "-d", "--cap-add", "NET_ADMIN", "--name", `${PREFIX}k8s`, "nginx:latest", "sleep", "1000").slice(0, 12);
+    dexec(K, "ip addr add 203.0.113.7/32 dev lo && ip addr add 203.0.113.8/32 dev lo");
   }
 }, 300_000);
 
@@ -320,15 +330,37 @@ describe("upstream stable rules, live (falco_rules.yaml)", () => {
     await never("Disallowed SSH Connection Non Standard Port", pidIs(n.spawnPid));
   });
 
-  it("Contact K8S API Server From Container: not producible here (no cluster DNS; fd.sip.name is <NA>)", async () => {
-    covered.add("Contact K8S API Server From Container");
-    expect(spawnSync("getent", ["hosts", "kubernetes.default.svc.cluster.local"]).status).not.toBe(0);
-    // The rule's k8s_api_server macro is fd.sip.name = "kubernetes.default.svc.cluster.local":
-    // on a live connect, fd.sip is known but fd.sip.name (libsinsp's DNS manager) is not.
+  it("Contact K8S API Server From Container: a container connects to the address the API server name resolves to: fires once with fd.sip.name; another address and a host process do not", async () => {
+    if (!needDocker(K8S_RULE)) return;
+    // The name resolves only inside the agent's mount namespace (its private /etc/hosts).
+    expect(spawnSync("getent", ["hosts", K8S_NAME]).status).not.toBe(0);
+    const connectFrom = (ip: string): void => {
+      dexec(K, `nc -l -p 443 </dev/null >/dev/null & sleep 0.3; nc -w 2 ${ip} 443 </dev/null; kill $! 2>/dev/null; true`);
+    };
+    const toK = (ip: string) => (x: Record<string, unknown>) => x["container.id"] === K && String(x["fd.name"]).endsWith(`->${ip}:443`);
+    connectFrom("203.0.113.7");
+    const f = await once(K8S_RULE, toK("203.0.113.7"));
+    expect([f["evt.type"], f["fd.type"], f["fd.l4proto"], f["fd.sip.name"]]).toEqual(["connect", "ipv4", "tcp", K8S_NAME]);
+    const tuple = /^203\.0\.113\.7:(\d+)->203\.0\.113\.7:443$/.exec(String(f["fd.name"]));
+    expect(tuple, String(f["fd.name"])).not.toBe(null);
+    // libsinsp is_ipv4addr_in_local_machine: for a container thread only the container's IP is
+    // local, so the client end (203.0.113.7 on the container's lo) is the remote one here.
+    expect([f["fd.lport"], f["fd.rport"]]).toEqual([443, Number(tuple![1])]);
+    const text = of(K8S_RULE, toK("203.0.113.7"))[0]!.output;
+    expect(text).toContain("Unexpected connection to K8s API Server from container | connection=");
+    expect(text).toContain(` fts_cid=${K} `);
+    expect(text).toMatch(new RegExp(`fts_sipname=${K8S_NAME.replace(/\./g, "\\.")}$`));
+    // Near-miss: the same connect to 203.0.113.8 (seen by the agent, no name for it) does not fire.
+    connectFrom("203.0.113.8");
+    const seen = await agent.waitFor((a) => a.rule === "UP sip name" && a.output_fields["container.id"] === K && a.output_fields["fd.sip"] === "203.0.113.8", 10_000);
+    expect(seen.output_fields["fd.sip.name"]).toBe(null);
+    await never(K8S_RULE, toK("203.0.113.8"));
+    // Near-miss: a host process connecting to 203.0.113.7 (own network namespace) is not in a container;
+    // its fd.sip.name still prints the name (libsinsp name_of: any fd with that server address).
     const r = await py("ssh", "connect", "203.0.113.7", "8443");
-    const a = await agent.waitFor((x) => x.rule === "UP sip name" && x.output_fields["proc.pid"] === r.spawnPid, 5000);
-    expect([a.output_fields["fd.sip"], a.output_fields["fd.sip.name"]]).toEqual(["203.0.113.7", null]);
-    expect(RULE_NAMES).toContain("Contact K8S API Server From Container");
+    const a = await agent.waitFor((x) => x.rule === "UP sip name" && x.output_fields["proc.pid"] === r.spawnPid, 10_000);
+    expect([a.output_fields["fd.sip"], a.output_fields["fd.sip.name"], a.output_fields["container.id"]]).toEqual(["203.0.113.7", K8S_NAME, "host"]);
+    await never(K8S_RULE, pidIs(r.spawnPid));
   });
 
   it("Terminal shell in container: docker exec -t sh fires once; without a tty it does not", async () => {

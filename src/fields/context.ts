@@ -9,6 +9,7 @@
  * sinsp_network_interfaces (is_ipv4addr_in_local_machine).
  */
 import type { ThreadInfo } from "../state/types.ts";
+import type { DnsTable } from "./dns.ts";
 
 /** A passwd entry (scap_userinfo): name, home directory, shell. */
 export interface UserEntry {
@@ -96,6 +97,11 @@ export interface FieldContext {
   firstEventTs?(): bigint;
   /** evt.source for syscall events (default "syscall"). */
   readonly eventSource?: string;
+  /**
+   * DNS name table for fd.cip.name/fd.sip.name/fd.lip.name/fd.rip.name (src/fields/dns.ts);
+   * optional: without it the process-wide `sharedDnsManager()` is used (libsinsp's singleton).
+   */
+  readonly dns?: DnsTable;
 }
 
 /** A FieldContext with empty databases, for tests and tools that have no state. */
@@ -131,6 +137,8 @@ export interface StateSources {
   containerIps?(): Iterable<string>;
   firstEventTs?(): bigint;
   readonly eventSource?: string;
+  /** DNS name table (FieldContext.dns), optional. */
+  readonly dns?: DnsTable;
 }
 
 /**
@@ -152,6 +160,7 @@ export function fieldContextFromState(s: StateSources): FieldContext {
         : {}),
     ...(s.firstEventTs ? { firstEventTs: s.firstEventTs.bind(s) } : {}),
     ...(s.eventSource !== undefined ? { eventSource: s.eventSource } : {}),
+    ...(s.dns ? { dns: s.dns } : {}),
   };
   return ctx;
 }
@@ -201,8 +210,8 @@ export function parseIpv6(text: string): Uint8Array | undefined {
 /**
  * libsinsp sinsp_network_interfaces::is_ipv4addr_in_local_machine / is_ipv6addr_in_local_machine
  * (userspace/libsinsp/ifinfo.cpp) as an isLocalAddress function:
- * - IPv4, thread in a container: equal to that container's IP; when the container has no IP, equal
- *   to any container's IP (no interface fallback);
+ * - IPv4, thread in a container: equal to that container's IP, else equal to an interface address;
+ *   when the container has no IP, equal to any container's IP (no interface fallback);
  * - IPv4, host thread: equal to an interface address;
  * - IPv6: false for container threads; else within the /64 of an interface address.
  */
@@ -217,9 +226,12 @@ export function localAddressCheck(
     if (cid !== "") {
       if (v6) return false;
       const own = containers?.get(cid)?.ip ?? "";
-      if (own !== "") return own === ip;
-      if (containerIps) for (const c of containerIps()) if (c !== "" && c === ip) return true;
-      return false;
+      if (own === "") {
+        if (containerIps) for (const c of containerIps()) if (c !== "" && c === ip) return true;
+        return false;
+      }
+      if (own === ip) return true;
+      // a container IP that differs falls through to the interface list, as in libsinsp
     }
     if (!v6) return ifs.ipv4().has(ip);
     const a = parseIpv6(ip);

@@ -6,7 +6,7 @@
 import type { Event } from "../events/event.ts";
 import type { ThreadInfo } from "../state/types.ts";
 import type { FieldContext } from "./context.ts";
-import type { Extractor, FieldArgMode, FieldType, FieldValue, MultiCompare } from "./registry.ts";
+import type { DomainCompare, Extractor, FieldArgMode, FieldType, FieldValue, MultiCompare } from "./registry.ts";
 import { FieldError } from "./registry.ts";
 import { RAW_FIELD_TABLE } from "./field_table.generated.ts";
 
@@ -59,6 +59,8 @@ export interface BindResult {
   readonly json?: Extractor;
   /** PF_* print format (without prefix) when it is not the field table's (evt.rawarg.X). */
   readonly print?: string;
+  /** fd.*ip.name compare_domain hook (BoundField.domain). */
+  readonly domain?: DomainCompare;
 }
 
 /**

@@ -7,6 +7,7 @@
  * IP values are text ("1.2.3.4", IPv6 text form) as FdInfo holds them; ports are numbers.
  * fd.ip, fd.port, fd.proto and fd.net are filter-only and compare both ends (BoundField.multi);
  * fd.cnet/snet/lnet/rnet extract one address, which the compiler compares with a network (IPNET).
+ * fd.cip.name/sip.name/lip.name/rip.name use the DNS name table (src/fields/dns.ts), see ipName.
  */
 import type { Event } from "../events/event.ts";
 import { PPME } from "../events/event_table.ts";
@@ -15,6 +16,7 @@ import { SCAP_L4, fdTypeChar, fdTypeString, isFdEvent, renderParam } from "../ev
 import { concatenatePaths } from "../state/paths.ts";
 import { FdType, type FdInfo, type ThreadInfo } from "../state/types.ts";
 import type { FieldContext } from "./context.ts";
+import { type DnsTable, sharedDnsManager } from "./dns.ts";
 import { type Binder, type BindResult, type FieldClassImpl, nonexistent, parseIndex } from "./defs.ts";
 import type { Extractor, FieldValue } from "./registry.ts";
 
@@ -177,6 +179,55 @@ export function fdFields(ctx: FieldContext): FieldClassImpl {
     if (isServSock(fd)) return [fd.sport];
     return [];
   };
+  /*
+   * fd.cip.name / fd.sip.name / fd.lip.name / fd.rip.name (sinsp_filtercheck_fd.cpp
+   * TYPE_CLIENTIP_NAME, TYPE_SERVERIP_NAME, TYPE_LIP_NAME, TYPE_RIP_NAME) over the DNS table
+   * (src/fields/dns.ts, libsinsp sinsp_dns_manager):
+   * - extract: the name the table gives for the side's address (name_of), <NA> when none, when the
+   *   socket's role is unknown, or for other fd kinds. Sides: cip = client address (sip); sip =
+   *   server address (dip; a listening socket's own address); lip/rip = local/remote end of a
+   *   connected socket as fd.lip/fd.rip choose it.
+   * - compare (BoundField.domain, libsinsp compare_domain when extract gives nothing): whether the
+   *   side's address is among the constant name's resolved addresses; listening sockets have no
+   *   address there (libsinsp only handles connected IPv4/IPv6 sockets in compare_domain).
+   */
+  const dns = (): DnsTable => ctx.dns ?? sharedDnsManager();
+  /** The side's address for compare_domain: undefined without fd, "" when not a connected socket. */
+  const domainTarget = (side: "c" | "s" | "l" | "r") => (ev: Event): string | undefined => {
+    const c = fdctx(ev);
+    if (!c || !c.fd) return undefined;
+    const fd = c.fd;
+    if (!isSock(fd) || fdRoleNone(fd)) return "";
+    if (side === "c") return fd.sip;
+    if (side === "s") return fd.dip;
+    const useClient = (side === "l") === local(fd.sip, c.t);
+    return useClient ? fd.sip : fd.dip;
+  };
+  const ipName = (side: "c" | "s" | "l" | "r"): Binder => (): BindResult => {
+    const extract: Extractor = FD((fd, c) => {
+      let ip: string;
+      if (side === "c" || side === "s") {
+        if (fdRoleNone(fd)) return undefined;
+        if (isSock(fd)) ip = side === "c" ? fd.sip : fd.dip;
+        else if (side === "s" && isServSock(fd)) ip = fd.sip;
+        else return undefined;
+      } else {
+        if (!isSock(fd) || fdRoleNone(fd)) return undefined;
+        ip = (side === "l") === local(fd.sip, c.t) ? fd.sip : fd.dip;
+      }
+      const name = dns().nameOf(ip);
+      return name === undefined || name === "" ? undefined : name;
+    });
+    return {
+      extract,
+      domain: {
+        target: domainTarget(side),
+        match: (name, ip) => dns().match(name, ip),
+        prefetch: (name) => dns().prefetch(name),
+      },
+    };
+  };
+
   const multi = (values: (ev: Event) => FieldValue[] | undefined): Binder => (): BindResult => ({
     extract: values,
     multi: { values, neAll: true },
@@ -241,11 +292,10 @@ export function fdFields(ctx: FieldContext): FieldClassImpl {
     "fd.rnet": () => localRemote("r", "ip"),
     "fd.connected": () => FD((fd) => fd.connected),
     "fd.name_changed": () => FD((fd) => fd.nameChanged),
-    // No DNS cache: these never resolve (libsinsp returns <NA> when its DNS manager has no name).
-    "fd.cip.name": () => () => undefined,
-    "fd.sip.name": () => () => undefined,
-    "fd.lip.name": () => () => undefined,
-    "fd.rip.name": () => () => undefined,
+    "fd.cip.name": ipName("c"),
+    "fd.sip.name": ipName("s"),
+    "fd.lip.name": ipName("l"),
+    "fd.rip.name": ipName("r"),
     "fd.dev": () => FD((fd) => fd.dev >>> 0),
     "fd.dev.major": () => FD((fd) => (fd.dev & 0xfff00) >>> 8),
     "fd.dev.minor": () => FD((fd) => ((fd.dev & 0xff) | ((fd.dev >>> 12) & 0xfff00)) >>> 0),

@@ -174,6 +174,7 @@ export function createRegistry(ctx: FieldContext): FieldRegistry & {
         print: res.print ?? r.def.meta.print,
         ...(res.multi ? { multi: res.multi } : {}),
         ...(res.json ? { json: res.json } : {}),
+        ...(res.domain ? { domain: res.domain } : {}),
       };
       return bound;
     },

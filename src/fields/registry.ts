@@ -95,6 +95,29 @@ export interface BoundField {
    * event timestamp in ns as a bigint.
    */
   readonly json?: Extractor;
+  /**
+   * Present for fd.cip.name, fd.sip.name, fd.lip.name, fd.rip.name (libsinsp
+   * sinsp_filter_check_fd::compare_nocache + compare_domain): `extract` is the reverse DNS-table
+   * lookup of the fd's address (name_of); when it gives no name, a comparison with constants asks
+   * whether the address is among the constant name's resolved addresses (see DomainCompare).
+   */
+  readonly domain?: DomainCompare;
+}
+
+/**
+ * libsinsp compare_domain for the fd.*ip.name fields, used by the compiler when `extract` yields
+ * nothing: `exists` holds if `target` is not undefined; `=` holds if `match(first constant, target)`,
+ * `!=` if it does not, `in` if it holds for some constant; every other operator is false (libsinsp
+ * throws "fd.*ip.name filter only supports '=' and '!=' operators" at run time). A `target` of ""
+ * (fd known but not a connected IPv4/IPv6 socket) makes everything but `exists` false.
+ */
+export interface DomainCompare {
+  /** The address compare_domain checks (FdInfo text form), "" if none, undefined without an fd. */
+  readonly target: (ev: Event) => string | undefined;
+  /** sinsp_dns_manager::match. */
+  readonly match: (name: string, ip: string) => boolean;
+  /** Called by the compiler for each constant name of an `=`/`!=`/`in` check (pre-resolution). */
+  readonly prefetch: (name: string) => void;
 }
 
 /** Filter-comparison values of a field with libsinsp's special compare semantics (see BoundField.multi). */

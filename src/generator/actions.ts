@@ -557,14 +557,14 @@ export const ACTIONS: readonly Action[] = [
     targets: [
       {
         rule: "Contact K8S API Server From Container",
-        cannot: () => "needs fd.sip.name to resolve kubernetes.default.svc.cluster.local: falco-ts has no DNS name resolution for fd.sip.name (always empty) and there is no Kubernetes API server here",
+        cannot: () => "needs fd.sip.name = kubernetes.default.svc.cluster.local: a connect from a container to an address that name resolves to (a Kubernetes API server); there is no Kubernetes cluster DNS or API server here",
       },
     ],
     needs: "docker",
     safe: true,
     description: "not triggerable here (see the reason in `test`); does nothing",
     async run() {
-      return { ids: [], skipped: "fd.sip.name (Kubernetes API server name) is not available in falco-ts" };
+      return { ids: [], skipped: "no Kubernetes API server here (kubernetes.default.svc.cluster.local, which fd.sip.name compares with, does not resolve to one)" };
     },
   },
   {

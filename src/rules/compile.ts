@@ -16,13 +16,16 @@
  *   (and `!=` without `neAll`) if it holds for some value; an empty array makes `exists` true and
  *   everything else false. A non-list field whose extractor returns an array is treated the same
  *   way with `neAll`.
+ * - fd.cip.name/sip.name/lip.name/rip.name (BoundField.domain) compare the extracted name (DNS
+ *   reverse lookup) when there is one, else whether the fd address is among the constant name's
+ *   resolved addresses (libsinsp compare_domain; see domainCheck).
  * - List fields (EPF_IS_LIST) support `in` (every element in the set; an empty list matches),
  *   `intersects` (some element in the set) and `exists`.
  * Evaluation does not allocate for plain field/constant checks (transformers build new strings).
  */
 import type { Event } from "../events/event.ts";
 import { EVENT_TABLE, PPM_EVENT_MAX, PPME } from "../events/event_table.ts";
-import { type BoundField, FieldError, type FieldRegistry, type FieldType, type FieldValue } from "../fields/registry.ts";
+import { type BoundField, type DomainCompare, FieldError, type FieldRegistry, type FieldType, type FieldValue } from "../fields/registry.ts";
 import type { Expr, PosInfo } from "./ast.ts";
 import {
   OperandError, PathPrefixSet, base64Decode, bytesContains, bytesEndsWith, bytesEqual, bytesStartsWith,
@@ -180,6 +183,8 @@ interface Src {
   cmpGet?: Get;
   /** With `cmpGet`/array values: `!=` must hold for every value (else for any). */
   neAll?: boolean;
+  /** fd.*ip.name: libsinsp compare_domain when `get` yields nothing (BoundField.domain). */
+  domain?: DomainCompare;
 }
 
 const utf8enc = new TextEncoder();
@@ -213,6 +218,61 @@ function numToStr(v: FieldValue): FieldValue {
   return typeof v === "number" || typeof v === "bigint" ? String(v) : typeof v === "boolean" ? (v ? "true" : "false") : v;
 }
 
+type Pred = (ev: Event) => boolean;
+
+/** The operands of an and/or node, with nested nodes of the same kind spliced in (source order kept). */
+function flattenSame(e: Expr, kind: "and" | "or"): Expr[] {
+  const out: Expr[] = [];
+  const walk = (x: Expr): void => {
+    if (x.kind === kind) for (const c of x.children) walk(c);
+    else out.push(x);
+  };
+  walk(e);
+  return out;
+}
+
+/** Short-circuit conjunction of compiled operands, specialised by arity (fewer indirect calls). */
+function andOf(cs: Pred[]): Pred {
+  switch (cs.length) {
+    case 0: return () => true;
+    case 1: return cs[0]!;
+    case 2: { const [a, b] = cs as [Pred, Pred]; return (ev) => a(ev) && b(ev); }
+    case 3: { const [a, b, c] = cs as [Pred, Pred, Pred]; return (ev) => a(ev) && b(ev) && c(ev); }
+    case 4: { const [a, b, c, d] = cs as [Pred, Pred, Pred, Pred]; return (ev) => a(ev) && b(ev) && c(ev) && d(ev); }
+    default: {
+      const [a, b, c, d] = cs as [Pred, Pred, Pred, Pred];
+      const rest = cs.slice(4);
+      const n = rest.length;
+      return (ev) => {
+        if (!(a(ev) && b(ev) && c(ev) && d(ev))) return false;
+        for (let i = 0; i < n; i++) if (!rest[i]!(ev)) return false;
+        return true;
+      };
+    }
+  }
+}
+
+/** Short-circuit disjunction of compiled operands, specialised by arity. */
+function orOf(cs: Pred[]): Pred {
+  switch (cs.length) {
+    case 0: return () => false;
+    case 1: return cs[0]!;
+    case 2: { const [a, b] = cs as [Pred, Pred]; return (ev) => a(ev) || b(ev); }
+    case 3: { const [a, b, c] = cs as [Pred, Pred, Pred]; return (ev) => a(ev) || b(ev) || c(ev); }
+    case 4: { const [a, b, c, d] = cs as [Pred, Pred, Pred, Pred]; return (ev) => a(ev) || b(ev) || c(ev) || d(ev); }
+    default: {
+      const [a, b, c, d] = cs as [Pred, Pred, Pred, Pred];
+      const rest = cs.slice(4);
+      const n = rest.length;
+      return (ev) => {
+        if (a(ev) || b(ev) || c(ev) || d(ev)) return true;
+        for (let i = 0; i < n; i++) if (rest[i]!(ev)) return true;
+        return false;
+      };
+    }
+  }
+}
+
 class Compiler {
   readonly fields: string[] = [];
   readonly warnings: CompileWarning[] = [];
@@ -225,26 +285,14 @@ class Compiler {
   compile(e: Expr): (ev: Event) => boolean {
     switch (e.kind) {
       case "and": {
-        const cs = e.children.map((c) => this.compile(c));
-        if (cs.length === 2) {
-          const [a, b] = cs as [(ev: Event) => boolean, (ev: Event) => boolean];
-          return (ev) => a(ev) && b(ev);
-        }
-        return (ev) => {
-          for (let i = 0; i < cs.length; i++) if (!cs[i]!(ev)) return false;
-          return true;
-        };
+        // Nested conjunctions (macros expand to parenthesised sub-expressions) are flattened into
+        // one list: same operands, same left-to-right short-circuit order, fewer closure calls.
+        const cs = flattenSame(e, "and").map((c) => this.compile(c));
+        return andOf(cs);
       }
       case "or": {
-        const cs = e.children.map((c) => this.compile(c));
-        if (cs.length === 2) {
-          const [a, b] = cs as [(ev: Event) => boolean, (ev: Event) => boolean];
-          return (ev) => a(ev) || b(ev);
-        }
-        return (ev) => {
-          for (let i = 0; i < cs.length; i++) if (cs[i]!(ev)) return true;
-          return false;
-        };
+        const cs = flattenSame(e, "or").map((c) => this.compile(c));
+        return orOf(cs);
       }
       case "not": {
         const c = this.compile(e.child);
@@ -281,6 +329,9 @@ class Compiler {
     const err = comparableError(op, mod, src.type, src.list);
     if (err) throw new ConditionCompileError("filter error: " + err, pos);
     const get = src.cmpGet ?? src.get;
+    const dom = src.domain;
+    // fd.*ip.name: compare_domain's `exists` holds whenever the event has an fd.
+    if (dom) return (ev) => get(ev) !== undefined || dom.target(ev) !== undefined;
     return (ev) => get(ev) !== undefined;
   }
 
@@ -318,6 +369,7 @@ class Compiler {
       get: b.extract,
       cmpGet: b.multi ? b.multi.values : undefined,
       neAll: b.multi ? b.multi.neAll : true,
+      ...(b.domain ? { domain: b.domain } : {}),
       type: b.type,
       list: hasFlag(flags, "IS_LIST"),
       name: b.def.name,
@@ -362,7 +414,7 @@ class Compiler {
       const vals = right.kind === "value" ? [right.value] : right.values;
       for (const v of vals) this.addWarnings(op, right.pos, v);
       try {
-        return constCheck(lhs, op, mod, vals);
+        return lhs.domain ? domainCheck(lhs, lhs.domain, op, mod, vals) : constCheck(lhs, op, mod, vals);
       } catch (e) {
         if (e instanceof OperandError) throw new ConditionCompileError(e.message, right.pos);
         throw e;
@@ -925,7 +977,10 @@ function constCheck(lhs: Src, op: Op, mod: Mod, vals: string[]): (ev: Event) => 
     }
     return wrapSingle(get, op, test, neAll);
   }
-  if (op === "in" || op === "intersects") return wrapSingle(get, op, memberTest(t, vals), neAll);
+  if (op === "in" || op === "intersects") {
+    const test = memberTest(t, vals);
+    return fastMember(get, op, t, vals, test, neAll) ?? wrapSingle(get, op, test, neAll);
+  }
   if (op === "pmatch") {
     const p = new PathPrefixSet();
     for (const c of vals) p.add(c);
@@ -933,7 +988,139 @@ function constCheck(lhs: Src, op: Op, mod: Mod, vals: string[]): (ev: Event) => 
   }
   if (vals.length === 0) return () => false;
   // for the other operators libsinsp compares with the first value only
-  return wrapSingle(get, op, oneConstTest(op, t, vals[0]!), neAll);
+  const test = oneConstTest(op, t, vals[0]!);
+  return fastSingle(get, op, t, vals[0]!, test, neAll) ?? wrapSingle(get, op, test, neAll);
+}
+
+/**
+ * What `wrapSingle(get, op, test, neAll)` returns for an extracted value `v`; the specialised
+ * closures below call it for every value their inline fast path does not cover (missing value,
+ * arrays, values of another JS type).
+ */
+function slowSingle(v: FieldValue, op: Op, test: Test, neAll: boolean): boolean {
+  if (v === undefined) return false;
+  if (Array.isArray(v)) {
+    if (op === "!=" && neAll) {
+      if (v.length === 0) return false;
+      for (let i = 0; i < v.length; i++) if (!test(v[i])) return false;
+      return true;
+    }
+    for (let i = 0; i < v.length; i++) if (test(v[i])) return true;
+    return false;
+  }
+  return test(v);
+}
+
+/**
+ * Comparison of one field with one constant, specialised at compile time by operator and type:
+ * the common case (a string field against a string, a number against a safe-integer constant, a
+ * boolean) is tested inline without the indirect call of `wrapSingle`; any other value goes
+ * through `slowSingle`, so the result is exactly that of `wrapSingle(get, op, test, neAll)`
+ * (`test` must be `oneConstTest(op, t, c)`). Returns null when no specialisation applies.
+ */
+function fastSingle(get: Get, op: Op, t: FieldType, c: string, test: Test, neAll: boolean): ((ev: Event) => boolean) | null {
+  switch (typeClass(t)) {
+    case "str":
+      switch (op) {
+        case "=": return (ev) => { const v = get(ev); return typeof v === "string" ? v === c : slowSingle(v, op, test, neAll); };
+        case "!=": return (ev) => { const v = get(ev); return typeof v === "string" ? v !== c : slowSingle(v, op, test, neAll); };
+        case "contains": return (ev) => { const v = get(ev); return typeof v === "string" ? v.includes(c) : slowSingle(v, op, test, neAll); };
+        case "startswith": return (ev) => { const v = get(ev); return typeof v === "string" ? v.startsWith(c) : slowSingle(v, op, test, neAll); };
+        case "endswith": return (ev) => { const v = get(ev); return typeof v === "string" ? v.endsWith(c) : slowSingle(v, op, test, neAll); };
+        default: return null;
+      }
+    case "num": {
+      const b = parseNumericConstant(c, t);
+      if (!(b >= MIN_SAFE && b <= MAX_SAFE)) return null;
+      const k = Number(b);
+      // numKey(v) is v itself for a number v
+      switch (op) {
+        case "=": return (ev) => { const v = get(ev); return typeof v === "number" ? v === k : slowSingle(v, op, test, neAll); };
+        case "!=": return (ev) => { const v = get(ev); return typeof v === "number" ? v !== k : slowSingle(v, op, test, neAll); };
+        case "<": return (ev) => { const v = get(ev); return typeof v === "number" ? v < k : slowSingle(v, op, test, neAll); };
+        case "<=": return (ev) => { const v = get(ev); return typeof v === "number" ? v <= k : slowSingle(v, op, test, neAll); };
+        case ">": return (ev) => { const v = get(ev); return typeof v === "number" ? v > k : slowSingle(v, op, test, neAll); };
+        case ">=": return (ev) => { const v = get(ev); return typeof v === "number" ? v >= k : slowSingle(v, op, test, neAll); };
+        default: return null;
+      }
+    }
+    case "bool": {
+      if (op !== "=" && op !== "!=") return null;
+      // boolKey(true) = 1, boolKey(false) = 0; oneConstTest already rejected other constants
+      const kb = c === "true";
+      if (op === "=") return (ev) => { const v = get(ev); return typeof v === "boolean" ? v === kb : slowSingle(v, op, test, neAll); };
+      return (ev) => { const v = get(ev); return typeof v === "boolean" ? v !== kb : slowSingle(v, op, test, neAll); };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * `in`/`intersects` of one (non-list) field with constants, specialised for string and number
+ * sets: the set lookup is inline for a value of the set's JS type, anything else goes through
+ * `slowSingle` with `test` (= `memberTest(t, vals)`), so results equal `wrapSingle`'s.
+ */
+function fastMember(get: Get, op: Op, t: FieldType, vals: string[], test: Test, neAll: boolean): ((ev: Event) => boolean) | null {
+  if (vals.length === 0) return null;
+  switch (typeClass(t)) {
+    case "str": {
+      const set = new Set(vals);
+      // One-entry memo by value: consecutive evaluations often test the same string (evt.type,
+      // proc.name, the same path); a hit is a pointer compare in the common case.
+      let lastV = "";
+      let lastR = set.has("");
+      return (ev) => {
+        const v = get(ev);
+        if (typeof v !== "string") return slowSingle(v, op, test, neAll);
+        if (v === lastV) return lastR;
+        lastV = v;
+        return (lastR = set.has(v));
+      };
+    }
+    case "num": {
+      const set = new Set<number | bigint>();
+      for (const c of vals) { const b = parseNumericConstant(c, t); set.add(b >= MIN_SAFE && b <= MAX_SAFE ? Number(b) : b); }
+      return (ev) => { const v = get(ev); return typeof v === "number" ? set.has(v) : slowSingle(v, op, test, neAll); };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * fd.cip.name/sip.name/lip.name/rip.name against constants, as libsinsp
+ * sinsp_filter_check_fd::compare_nocache: when the field extracts a name (the DNS table's reverse
+ * lookup of the address), the usual string comparison on it; otherwise compare_domain: `=` asks the
+ * DNS table whether the address is among the first constant's addresses, `!=` the negation, `in`
+ * any constant; other operators are false there (libsinsp throws a run-time error instead).
+ * The constants of `=`/`!=`/`in` are handed to `dom.prefetch` now, so they resolve before use.
+ */
+function domainCheck(lhs: Src, dom: DomainCompare, op: Op, mod: Mod, vals: string[]): (ev: Event) => boolean {
+  const byName = constCheck(lhs, op, mod, vals);
+  const get = lhs.get;
+  let byAddr: (ip: string) => boolean;
+  if ((op === "=" || op === "!=") && vals.length > 0) {
+    const name = vals[0]!;
+    dom.prefetch(name);
+    byAddr = op === "=" ? (ip) => ip !== "" && dom.match(name, ip) : (ip) => ip !== "" && !dom.match(name, ip);
+  } else if (op === "in" && vals.length > 0) {
+    const names = [...vals];
+    for (const n of names) dom.prefetch(n);
+    const k = names.length;
+    byAddr = (ip) => {
+      if (ip === "") return false;
+      for (let i = 0; i < k; i++) if (dom.match(names[i]!, ip)) return true;
+      return false;
+    };
+  } else {
+    byAddr = () => false;
+  }
+  return (ev) => {
+    if (get(ev) !== undefined) return byName(ev);
+    const ip = dom.target(ev);
+    return ip !== undefined && byAddr(ip);
+  };
 }
 
 /* ---------- checks against a right-hand field ---------- */

@@ -19,7 +19,7 @@
  * strings; dispatch is a switch on a per-type kind table.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { EF, EVENT_TABLE, PPM_EVENT_MAX, PPME, PT } from "../events/event_table.ts";
+import { EF, EVENT_TABLE, type EventInfo, PPM_EVENT_MAX, PPME, PT } from "../events/event_table.ts";
 import { Event, decodeString } from "../events/event.ts";
 import { FdType, type FdInfo } from "./types.ts";
 import { PPM_CL, Thread, ThreadTable, cloneFdInfo, newFdInfo } from "./threads.ts";
@@ -49,6 +49,31 @@ export const PPM_AT_FDCWD = -100;
  * Copy an enter event (bytes [off, off+len) of buf) into the thread's reusable enter buffer (grown
  * as needed, with its DataView), instead of a fresh slice + DataView per stored enter event.
  */
+/*
+ * Parameter index by name, `info.paramIndex.get(name)` (-1 if absent), through a direct-mapped
+ * cache of (event info, name) pairs: the parser asks for the same few names of the same event
+ * types over and over, and the Map lookup was the largest self-time item of the state engine in
+ * the live profile (bench/analysis.md, second pass). A hit costs two identity compares; a slot is
+ * verified by the EventInfo object and the name (a name string with the same text in another
+ * object also matches), so a collision only costs a Map lookup.
+ */
+const PIDX_SIZE = 1024;
+const pidxInfo: (EventInfo | null)[] = new Array<EventInfo | null>(PIDX_SIZE).fill(null);
+const pidxName: string[] = new Array<string>(PIDX_SIZE).fill("");
+const pidxVal = new Int16Array(PIDX_SIZE);
+
+/** `info.paramIndex.get(name) ?? -1`, cached; `type` only spreads the slots (any value is correct). */
+function paramIndexOf(info: EventInfo, type: number, name: string): number {
+  const n = name.length;
+  const slot = (Math.imul(type, 31) ^ (n << 4) ^ (n > 0 ? name.charCodeAt(n - 1) * 5 : 0) ^ (n > 1 ? name.charCodeAt(0) << 2 : 0)) & (PIDX_SIZE - 1);
+  if (pidxInfo[slot] === info && pidxName[slot] === name) return pidxVal[slot]!;
+  const i = info.paramIndex.get(name);
+  pidxInfo[slot] = info;
+  pidxName[slot] = name;
+  pidxVal[slot] = i === undefined ? -1 : i;
+  return i === undefined ? -1 : i;
+}
+
 function storeEnter(t: Thread, buf: Uint8Array, off: number, len: number): void {
   let dst = t.lastEnter;
   if (dst === null || dst.length < len) {
@@ -541,16 +566,16 @@ export class StateEngine {
   /** Index of a present, non-empty parameter of the exit event, or -1. */
   private xi(name: string): number {
     const ev = this.ev;
-    const i = ev.info.paramIndex.get(name);
-    if (i === undefined || i >= ev.nparams || ev.paramLen(i) === 0) return -1;
+    const i = paramIndexOf(ev.info, ev.type, name);
+    if (i < 0 || i >= ev.nparams || ev.paramLen(i) === 0) return -1;
     return i;
   }
   /** Index of a present, non-empty parameter of the stored enter event, or -1. */
   private ei(name: string): number {
     if (!this.entOk) return -1;
     const e = this.ent;
-    const i = e.info.paramIndex.get(name);
-    if (i === undefined || i >= e.nparams || e.paramLen(i) === 0) return -1;
+    const i = paramIndexOf(e.info, e.type, name);
+    if (i < 0 || i >= e.nparams || e.paramLen(i) === 0) return -1;
     return i;
   }
   /** Integer parameter by name (exit first, then the stored enter event), else `dflt`. */

@@ -45,9 +45,13 @@ export function agentCommand(): string[] {
   return [join(REPO, "node_modules/.bin/bun"), join(REPO, "src/cli/main.ts")];
 }
 
-/** Start the agent with args; resolves once it logs that capture started. */
-export async function startAgent(args: string[], opts: { env?: Record<string, string>; readyRe?: RegExp; readyMs?: number } = {}): Promise<AgentHandle> {
-  const [cmd, ...pre] = agentCommand();
+/**
+ * Start the agent with args; resolves once it logs that capture started. `wrap` is a command
+ * prefix that must end by exec'ing the agent in the same process (e.g. `unshare -m -- sh -c
+ * 'mount ... && exec "$@"' x`), so SIGTERM and the exit code still reach the agent.
+ */
+export async function startAgent(args: string[], opts: { env?: Record<string, string>; readyRe?: RegExp; readyMs?: number; wrap?: string[] } = {}): Promise<AgentHandle> {
+  const [cmd, ...pre] = [...(opts.wrap ?? []), ...agentCommand()];
   const proc = spawn(cmd!, [...pre, ...args], { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   const alerts: JsonAlert[] = [];
   const stdoutLines: string[] = [];
