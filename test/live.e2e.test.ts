@@ -4,8 +4,9 @@
  * test rule names; and never for the agent's own log-file writes (issue 2's definition of done).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, startAgent, type AgentHandle } from "./helpers/agent.ts";
@@ -82,6 +83,23 @@ describe("live pipeline (real probe)", () => {
     expect(a.output_fields["proc.name"]).toBe("fts_e2e_marker");
     expect(a.output_fields["proc.exepath"]).toBe(marker);
     expect(a.output_fields["proc.pid"]).toBe(child.pid);
+  });
+
+  it("tracks a socket no rule names (Falco's default state set): connect has the fd's type and tuple", async () => {
+    const server = createServer((c) => c.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const conn = join(dir, "fts_e2e_conn");
+    copyFileSync(realpathSync("/usr/bin/python3"), conn);
+    execFileSync("chmod", ["755", conn]);
+    const child = spawn(conn, ["-c", `import socket; s=socket.socket(); s.connect(("127.0.0.1", ${port})); s.close()`]);
+    const a = await agent.waitFor((x) => x.rule === "E2E marker connect" && x.output_fields["fd.sport"] === port, 3000);
+    await new Promise((r) => child.on("exit", r));
+    server.close();
+    expect(a.output_fields["fd.typechar"]).toBe("4");
+    expect(a.output_fields["fd.sip"]).toBe("127.0.0.1");
+    expect(a.output_fields["fd.l4proto"]).toBe("tcp");
+    expect(a.output_fields["fd.name"]).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port}$`));
   });
 
   it("never alerts on the agent's own log-file writes", async () => {

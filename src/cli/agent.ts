@@ -11,6 +11,7 @@ import type { Event } from "../events/event.ts";
 import { EVENT_TABLE } from "../events/event_table.ts";
 import { createRegistry } from "../fields/index.ts";
 import { fieldContextFromState, type FieldContext, type InterfaceAddresses } from "../fields/context.ts";
+import { awaitDnsPrefetch } from "../fields/dns.ts";
 import { StateEngine } from "../state/parser.ts";
 import { scanProc } from "../state/procfs.ts";
 import { compileOutput, type OutputTemplate } from "../outputs/format.ts";
@@ -26,8 +27,8 @@ import { RulesWatcher } from "../reload/watcher.ts";
 import { applyOverrides, ConfigError, defaultConfig, formatDiagnostic, loadConfigFile, type FalcoConfig } from "./config.ts";
 import { BUNDLED_RULES, readRulesSources, RulesPathError, type RulesSource } from "./rules_files.ts";
 import { REQUIRED_KERNEL_FEATURES, VERSION } from "./version.ts";
-import { ContainerManager } from "../containers/cache.ts";
-import { containerIdFromCgroups } from "../state/container.ts";
+import { syscallSet } from "./syscall_set.ts";
+import { ContainerManager, containerHintFromCgroups } from "../containers/cache.ts";
 import { runReplay } from "./replay.ts";
 import { DropsConfigError, validateDropSettings, type DropSettings } from "./drops.ts";
 import { pendingContainer, ruleCapture, runLive } from "./live.ts";
@@ -56,6 +57,8 @@ export interface MainOptions {
   dryRun?: boolean;
   watch?: boolean;
   support?: boolean;
+  /** --cri: CRI sockets (repeatable), replacing container.cri_sockets. */
+  cri?: string[];
 }
 
 let isoLogTime = false;
@@ -88,6 +91,7 @@ function resolveConfig(o: MainOptions): { config: FalcoConfig; path: string | un
   if (o.capture) overrides.push("engine.kind=replay", `engine.replay.capture_file=${o.capture}`);
   if (o.A) overrides.push("base_syscalls.all=true");
   if (o.unbuffered) overrides.push("buffered_outputs=false");
+  if (o.cri?.length) overrides.push(`container.cri_sockets=${JSON.stringify(o.cri)}`);
   for (const d of applyOverrides(config, overrides)) log(formatDiagnostic(d));
   isoLogTime = config.time_format_iso_8601;
   return { config, path };
@@ -295,8 +299,7 @@ export function matchHandler(p: Pipeline, getActive: () => ActiveRules, outputs:
     const engine = getEngine?.();
     if (engine && p.containers && cid && cid !== "host" && p.containers.needsWait(cid)) {
       // The thread's cgroups give the full 64-hex id and the runtime (container.id is 12 hex).
-      const m = ev.thread?.cgroups ? containerIdFromCgroups(ev.thread.cgroups) : undefined;
-      p.containers.sighted(cid, m && m.id === cid ? { fullId: m.fullId, type: m.type } : undefined);
+      p.containers.sighted(cid, ev.thread?.cgroups ? containerHintFromCgroups(ev.thread.cgroups, cid) : undefined);
       pendingContainer.defer(cid, emit);
       engine.requestPause();
       return;
@@ -328,8 +331,7 @@ export function withContainerSightings(p: Pipeline): EngineState {
       if (cid === lastCid) return;
       lastCid = cid;
       if (cid === "host" || cid === "" || containers.get(cid) !== undefined) return;
-      const m = containerIdFromCgroups(t.cgroups);
-      containers.sightedSync(cid, m.id === cid ? { fullId: m.fullId, type: m.type } : undefined);
+      containers.sightedSync(cid, containerHintFromCgroups(t.cgroups, cid));
     },
   };
 }
@@ -546,6 +548,9 @@ export async function runMain(o: MainOptions): Promise<number> {
     return 1;
   }
 
+  // fd.*ip.name: let the names the rules compare with resolve before the first event (libsinsp
+  // resolves them synchronously at first use); bounded, never fatal.
+  await awaitDnsPrefetch(p.ctx.dns, 2000);
   let code = 0;
   try {
     if (!live) {
@@ -585,16 +590,6 @@ export async function runMain(o: MainOptions): Promise<number> {
   return code;
 }
 
-/** The ppm event names to capture: what the rules need, or everything with base_syscalls.all. */
-export function syscallSet(config: FalcoConfig, active: ActiveRules): Set<string> {
-  if (config.base_syscalls.all) return new Set(EVENT_TABLE.map((e) => e.name));
-  const s = new Set(active.eventNames);
-  // Meta events (plugin/async/container JSON) are not syscalls: nothing to select in the kernel.
-  for (const meta of ["asyncevent", "container", "pluginevent", "notification", "infra", "drop", "scapevent", "procinfo"]) s.delete(meta);
-  for (const n of config.base_syscalls.custom_set) if (!n.startsWith("!")) s.add(n);
-  for (const n of config.base_syscalls.custom_set) if (n.startsWith("!")) s.delete(n.slice(1));
-  return s;
-}
 
 /** `--list`: the field table, one field per line `name type description`, grouped by class. */
 function listFields(p: Pipeline, source?: string): string {

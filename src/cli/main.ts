@@ -58,6 +58,7 @@ export function buildProgram(): Command {
     .option("-M <seconds>", "stop after SECONDS seconds")
     .option("--dry-run", "load config and rules, then exit without capturing")
     .option("--no-watch", "do not watch rules/config files (SIGHUP still reloads)")
+    .option("--cri <path>", "CRI socket for container metadata (repeatable; replaces the default containerd/CRI-O/k3s sockets; = -o container.cri_sockets=[...])", collect, [])
     .option("--support", "print a JSON support report (versions, kernel, BTF, loaded rules) and exit")
     .option("--version", "print version information and exit")
     .addHelpText(
@@ -75,7 +76,13 @@ Examples:
   falco-ts event-generator list`,
     )
     .action(async (opts: MainOptions) => {
-      process.exitCode = await runMain(opts);
+      const code = await runMain(opts);
+      process.exitCode = code;
+      // runMain has closed every output. Leave now rather than when the event loop empties: a
+      // failed getaddrinfo (fd.*ip.name names prefetched from the rules, e.g. the upstream
+      // "kubernetes.default.svc.cluster.local") keeps Bun's loop alive ~1 s after it settled.
+      await flushStdio();
+      process.exit(code);
     });
 
   program
@@ -101,6 +108,11 @@ Examples:
   addSubcommandExamples(program);
 
   return program;
+}
+
+/** Resolve once everything written so far to stdout and stderr has been handed to the OS. */
+async function flushStdio(): Promise<void> {
+  for (const st of [process.stdout, process.stderr]) await new Promise<void>((r) => st.write("", () => r()));
 }
 
 if (import.meta.main) {

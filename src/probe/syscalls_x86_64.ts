@@ -3,6 +3,7 @@
  * /usr/include/x86_64-linux-gnu/asm/unistd_64.h plus the syscalls added up to Linux 6.18).
  * The probe's selection map is indexed by these numbers.
  */
+import { EF, EVENT_TABLE } from "../events/event_table.ts";
 
 /** [name, number] for every x86-64 syscall. */
 const ROWS: ReadonlyArray<readonly [string, number]> = [
@@ -429,12 +430,30 @@ export const PROBE_EVENTS: ReadonlySet<string> = new Set([
  * Events the state engine always needs (process tree, fds, cwd), selected whatever the rules ask:
  * clone family, execve family, procexit, chdir/fchdir, close and the open family, and prctl
  * (PR_SET_CHILD_SUBREAPER: containerd-shim becomes the parent of `docker exec` processes; libsinsp's
- * state set has prctl for the same reason).
+ * state set has prctl for the same reason), and the credential/session changes (setuid, setgid,
+ * setresuid, setresgid, setreuid, setregid, capset, setsid): rare syscalls whose parsing updates
+ * user.uid/user.name, group.*, thread.cap_* and proc.sid for later events of the thread, which
+ * rules on other syscalls read (e.g. "Unprivileged Delegation of Page Faults Handling to a
+ * Userspace Process": userfaultfd with user.uid != 0 after a setuid). libsinsp's state set
+ * (sinsp_state_sc_set: every EF_MODIFIES_STATE syscall) has them all.
  */
 export const STATE_EVENTS: ReadonlySet<string> = new Set([
   "clone", "fork", "vfork", "clone3", "execve", "execveat", "procexit", "chdir", "fchdir", "close",
   "open", "openat", "openat2", "creat", "prctl",
+  "setuid", "setgid", "setresuid", "setresgid", "setreuid", "setregid", "capset", "setsid",
 ]);
+
+/**
+ * libsinsp's state set as far as the probe can emit it: every event name whose table row carries
+ * EF_MODIFIES_STATE (libsinsp `sinsp_state_sc_set()`, built by scap_get_modifies_state_ppm_sc from
+ * the same flags) ∩ PROBE_EVENTS. Falco selects it by default on top of the rules' syscalls
+ * (falco `configure_interesting_sets`, `base_syscalls.custom_set` empty and `repair: false`), so
+ * sockets, dups, pipes, binds, connects... are tracked even when no rule names them: a later
+ * `connect` or `sendto` then has its fd's type and tuple. Includes every name of STATE_EVENTS.
+ */
+export const MODIFIES_STATE_EVENTS: ReadonlySet<string> = new Set(
+  EVENT_TABLE.filter((e) => e && (e.flags & EF.MODIFIES_STATE) !== 0 && PROBE_EVENTS.has(e.name)).map((e) => e.name),
+);
 
 /** ppm event names whose x86-64 source differs from the syscall of the same name. */
 const EVENT_SOURCES: Readonly<Record<string, readonly number[]>> = {
