@@ -93,8 +93,9 @@ describe("live pipeline (real probe)", () => {
     copyFileSync(realpathSync("/usr/bin/python3"), conn);
     execFileSync("chmod", ["755", conn]);
     const child = spawn(conn, ["-c", `import socket; s=socket.socket(); s.connect(("127.0.0.1", ${port})); s.close()`]);
+    const exited = new Promise((r) => child.on("exit", r));
     const a = await agent.waitFor((x) => x.rule === "E2E marker connect" && x.output_fields["fd.sport"] === port, 3000);
-    await new Promise((r) => child.on("exit", r));
+    await exited;
     server.close();
     expect(a.output_fields["fd.typechar"]).toBe("4");
     expect(a.output_fields["fd.sip"]).toBe("127.0.0.1");
