@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ContainerManager } from "../src/containers/cache.ts";
 import { containerIdFromCgroups } from "../src/state/container.ts";
+import { parseProcCgroup } from "../src/state/procfs.ts";
 import { setupDocker } from "./helpers/docker.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -42,15 +43,7 @@ function run(name: string, ...args: string[]): { fullId: string; pid: number; na
 
 /** container.id of a host pid, from /proc/<pid>/cgroup, as the state engine derives it. */
 function containerIdOfPid(pid: number): { id: string; fullId: string; type: string } {
-  const pairs = readFileSync(`/proc/${pid}/cgroup`, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const a = l.indexOf(":");
-      const b = l.indexOf(":", a + 1);
-      return [l.slice(a + 1, b), l.slice(b + 1)] as [string, string];
-    });
-  return containerIdFromCgroups(pairs);
+  return containerIdFromCgroups(parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, "utf8")));
 }
 
 function mgr(opts: ConstructorParameters<typeof ContainerManager>[0] = {}): ContainerManager {

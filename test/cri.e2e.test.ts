@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ContainerManager, containerHintFromCgroups } from "../src/containers/cache.ts";
 import { CriClient, CriRuntime } from "../src/containers/cri.ts";
+import { parseProcCgroup } from "../src/state/procfs.ts";
 import { startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
 import { CRI_SOCKET, execSync, removePods, runContainer, runPod, setupCri, stopCri, type PodSpec } from "./helpers/cri.ts";
 
@@ -42,14 +43,7 @@ function pod(suffix: string): PodSpec {
 
 /** Cgroups of a host pid as [subsystem, path] pairs. */
 function cgroupsOf(pid: number): [string, string][] {
-  return readFileSync(`/proc/${pid}/cgroup`, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const a = l.indexOf(":");
-      const b = l.indexOf(":", a + 1);
-      return [l.slice(a + 1, b), l.slice(b + 1)] as [string, string];
-    });
+  return parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, "utf8"));
 }
 
 const RULES = `

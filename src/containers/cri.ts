@@ -17,7 +17,8 @@ import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError 
 import protobuf from "protobufjs";
 import type { ContainerMount } from "../fields/context.ts";
 import { countCpuSet, LABEL_MAX_LEN } from "./docker.ts";
-import { type ContainerMetadata, ContainerRuntimeError } from "./types.ts";
+import { type JsonObject, obj, str } from "./json.ts";
+import { type ContainerMetadata, ContainerRuntimeError, HOST_CONTAINER } from "./types.ts";
 
 /** Default CRI sockets (Falco's container plugin defaults for containerd, CRI-O and k3s). */
 export const DEFAULT_CRI_SOCKETS: readonly string[] = [
@@ -175,7 +176,7 @@ export type CriMethod = keyof typeof METHODS;
 
 // ---- decoded shapes (protobufjs toObject with defaults: every field present) ---------------------
 
-type Obj = Record<string, unknown>;
+type Obj = JsonObject;
 
 /** A decoded ContainerStatusResponse / PodSandboxStatusResponse as plain objects (camelCase fields, int64 as decimal strings). */
 export type CriObject = Obj;
@@ -652,38 +653,25 @@ export function metadataFromCriSandbox(type: string, sandboxResp: CriObject): Co
   const { repo, tag } = parseImageRepoTag(image);
   const nsOpts = obj(obj(obj(sb.linux)?.namespaces)?.options);
   return {
+    ...HOST_CONTAINER, // the defaults of every field not set below
     id: fullId.slice(0, 12),
     fullId,
     name: str(meta, "name"),
     type,
     image,
-    imageId: "",
     imageRepo: repo,
     imageTag: tag,
-    imageDigest: "",
     ip: str(obj(sb.network), "ip"),
     privileged: privilegedFromInfo(info),
     hostPid: Number(nsOpts?.pid ?? -1) === 2,
     hostNetwork: Number(nsOpts?.network ?? -1) === 2,
     hostIpc: Number(nsOpts?.ipc ?? -1) === 2,
-    mounts: [],
     labels,
     podSandboxId: fullId,
     podSandboxLabels: podLabels,
-    podCniResult: "",
     createdTime: Math.trunc(int(sb, "createdAt") / 1e9),
-    startTs: 0n,
     pid: typeof info?.pid === "number" ? info.pid : 0,
-    user: "",
-    env: [],
     isPodSandbox: true,
-    portMappings: [],
-    memoryLimit: 0,
-    swapLimit: 0,
-    cpuShares: 1024,
-    cpuPeriod: 100000,
-    cpuQuota: 0,
-    cpusetCpuCount: 0,
     k8sNsName: labels.get("io.kubernetes.pod.namespace") ?? "",
     k8sPodName: labels.get("io.kubernetes.pod.name") ?? "",
     k8sPodUid: labels.get("io.kubernetes.pod.uid") ?? "",
@@ -713,15 +701,6 @@ function parseInfo(info: Obj | undefined): Obj | undefined {
 function annotation(ann: Obj | undefined, key: string): string | undefined {
   const v = ann?.[key];
   return typeof v === "string" ? v : undefined;
-}
-
-function obj(v: unknown): Obj | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
-function str(o: Obj | undefined, k: string): string {
-  const v = o?.[k];
-  return typeof v === "string" ? v : "";
 }
 
 /** An int64 field (decimal string or number) as a number; 0 when absent. */

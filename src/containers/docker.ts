@@ -14,6 +14,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { ContainerMount } from "../fields/context.ts";
+import { type JsonObject, obj, str } from "./json.ts";
 import { type ContainerMetadata, type ContainerPortMapping, ContainerRuntimeError } from "./types.ts";
 
 /** Default Docker socket (Falco container plugin default engines.docker.sockets). */
@@ -58,15 +59,8 @@ export interface DockerImageRefs {
   repoDigests: string[];
 }
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
-function obj(v: unknown): Json | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
-}
-function str(o: Json | undefined, k: string): string {
-  const v = o?.[k];
-  return typeof v === "string" ? v : "";
-}
 function num(o: Json | undefined, k: string): number {
   const v = o?.[k];
   return typeof v === "number" && Number.isFinite(v) ? v : 0;

@@ -96,6 +96,24 @@ export interface ProcReadOptions {
 }
 
 /**
+ * /proc/PID/cgroup text ("hierarchy-ID:controller-list:cgroup-path" lines, cgroups(7)) as
+ * [subsystem, path] pairs; "name=systemd" reads as "systemd", the v2 line has subsystem "".
+ */
+export function parseProcCgroup(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const a = line.indexOf(":");
+    const b = line.indexOf(":", a + 1);
+    if (a < 0 || b < 0) continue;
+    let subsys = line.slice(a + 1, b);
+    if (subsys.startsWith("name=")) subsys = subsys.slice(5);
+    out.push([subsys, line.slice(b + 1)]);
+  }
+  return out;
+}
+
+/**
  * Read one thread from `${root}/proc/${pid}/task/${tid}` (or `${root}/proc/${tid}` when pid is not
  * given; works for any tid). Returns null if the thread is gone, or is a kernel thread/zombie (no
  * cmdline and no exe, as libscap skips them).
@@ -165,19 +183,7 @@ export function readProcThread(tid: number, root = process.env.HOST_ROOT ?? "", 
   const lu = readText(`${dir}/loginuid`);
   t.loginuid = lu === null ? 0xffffffff : Number(lu.trim()) >>> 0;
   // cgroups
-  const cg = readText(`${dir}/cgroup`);
-  t.cgroups = [];
-  if (cg) {
-    for (const line of cg.split("\n")) {
-      if (!line) continue;
-      const a = line.indexOf(":");
-      const b = line.indexOf(":", a + 1);
-      if (a < 0 || b < 0) continue;
-      let subsys = line.slice(a + 1, b);
-      if (subsys.startsWith("name=")) subsys = subsys.slice(5);
-      t.cgroups.push([subsys === "" ? "" : subsys, line.slice(b + 1)]);
-    }
-  }
+  t.cgroups = parseProcCgroup(readText(`${dir}/cgroup`) ?? "");
   t.containerId = containerIdFromCgroups(t.cgroups).id;
   // fdlimit
   const lim = readText(`${dir}/limits`);
