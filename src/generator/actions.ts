@@ -569,10 +569,10 @@ export const ACTIONS: readonly Action[] = [
   },
   {
     name: "DebugfsLaunchedInPrivilegedContainer",
-    targets: [{ rule: "Debugfs Launched in Privileged Container" }],
+    targets: [{ rule: "Debugfs Launched in Privileged Container" }, { rule: "Launch Privileged Container" }],
     needs: "docker",
     safe: false,
-    description: "in a privileged container: run a program named debugfs (a script that exits 0)",
+    description: "start a privileged container (its first process: Launch Privileged Container), run a program named debugfs in it (a script that exits 0)",
     run: (ctx) =>
       inContainer(ctx, { privileged: true }, async (c) => {
         mustSucceed(await c.exec(["sh", "-c", fakeProgramInContainer("/tmp/fts-eg/debugfs", `-V ${ctx.token}`)]), "docker exec debugfs");
