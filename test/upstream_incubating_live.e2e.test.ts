@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { SHARED } from "./helpers/agent.ts";
-import { inCtr, pidIs, startLiveKit, type Fields, type LiveKit } from "./helpers/upstream_live.ts";
+import { cid, inCtr, pidIs, startLiveKit, upstreamRules, type Fields, type LiveKit } from "./helpers/upstream_live.ts";
 
 const FILE = "falco-incubating_rules.yaml";
 /** Rules this machine cannot produce, with the reason. */
@@ -34,12 +34,11 @@ const env = (extra: Record<string, string>): Record<string, string> => {
   for (const [n, v] of Object.entries(process.env)) if (v !== undefined && !/proxy|GLIBC_TUNABLES/i.test(n)) e[n] = v;
   return { ...e, ...extra };
 };
-const cid = (id: string, pred: (f: Fields) => boolean) => (f: Fields): boolean => f["container.id"] === id && pred(f);
 
 beforeAll(async () => {
   k = await startLiveKit({
     label: "upstream_incubating_live.e2e",
-    rulesFile: FILE,
+    ...upstreamRules(FILE),
     pyCopies: ["fts_up_py", "postgres", "nsenter", "sort", "id", "sshd", "bpftool"],
     trueCopies: ["crontab", "fts_crontab", "curl", "groupadd", "chage", "nmap", "fts_up_true"],
     enable: [],
@@ -194,7 +193,8 @@ describe("upstream incubating rules, live (falco-incubating_rules.yaml)", () => 
 
   it("Launch Package Management Process in Container: apk fires; fts_apk does not", async () => {
     if (!k.needDocker("Launch Package Management Process in Container")) return;
-    k.dexec(U, "ln -sf /bin/busybox /tmp/apk; ln -sf /bin/busybox /tmp/fts_apk; /tmp/apk fts_apk; /tmp/fts_apk fts_apk; true");
+    k.busyboxAs(U, "apk", "fts_apk");
+    k.busyboxAs(U, "fts_apk", "fts_apk");
     const f = await k.once("Launch Package Management Process in Container", inCtr(U, "apk fts_apk"));
     expect([f["proc.name"], f["proc.exepath"], f["evt.type"]]).toEqual(["apk", "/bin/busybox", "execve"]);
     await k.never("Launch Package Management Process in Container", inCtr(U, "fts_apk fts_apk"));
@@ -206,7 +206,7 @@ describe("upstream incubating rules, live (falco-incubating_rules.yaml)", () => 
     expect([f["proc.name"], f["container.id"]]).toEqual(["nmap", "host"]);
     await k.never("Launch Suspicious Network Tool in Container", pidIs(r.pid));
     if (!k.needDocker("Launch Suspicious Network Tool in Container")) return;
-    k.dexec(U, "ln -sf /bin/busybox /tmp/nmap; /tmp/nmap fts_nmap; true");
+    k.busyboxAs(U, "nmap", "fts_nmap");
     const g = await k.once("Launch Suspicious Network Tool in Container", inCtr(U, "nmap fts_nmap"));
     expect([g["proc.name"], g["evt.type"]]).toEqual(["nmap", "execve"]);
     await k.never("Launch Suspicious Network Tool on Host", inCtr(U, "nmap fts_nmap"));
@@ -234,7 +234,8 @@ describe("upstream incubating rules, live (falco-incubating_rules.yaml)", () => 
 
   it("Launch Remote File Copy Tools in Container: scp fires; fts_scp does not", async () => {
     if (!k.needDocker("Launch Remote File Copy Tools in Container")) return;
-    k.dexec(U, "ln -sf /bin/busybox /tmp/scp; ln -sf /bin/busybox /tmp/fts_scp; /tmp/scp fts_scp; /tmp/fts_scp fts_scp; true");
+    k.busyboxAs(U, "scp", "fts_scp");
+    k.busyboxAs(U, "fts_scp", "fts_scp");
     const f = await k.once("Launch Remote File Copy Tools in Container", inCtr(U, "scp fts_scp"));
     expect([f["proc.name"], f["evt.type"]]).toEqual(["scp", "execve"]);
     await k.never("Launch Remote File Copy Tools in Container", inCtr(U, "fts_scp fts_scp"));
@@ -258,7 +259,8 @@ describe("upstream incubating rules, live (falco-incubating_rules.yaml)", () => 
     k.dexecArgv(U, ["wget", "-q", "-T", "1", "http://127.0.0.1:1/fts"]);
     const f = await k.once("Launch Ingress Remote File Copy Tools in Container", inCtr(U, "wget -q -T 1 http://127.0.0.1:1/fts"));
     expect([f["proc.name"], f["evt.type"]]).toEqual(["wget", "execve"]);
-    k.dexec(U, "ln -sf /bin/busybox /tmp/curl; /tmp/curl -o /tmp/fts_dl http://127.0.0.1:1/; /tmp/curl http://127.0.0.1:1/fts_nodl; true");
+    k.busyboxAs(U, "curl", "-o /tmp/fts_dl http://127.0.0.1:1/");
+    k.busyboxAs(U, "curl", "http://127.0.0.1:1/fts_nodl");
     expect((await k.once("Launch Ingress Remote File Copy Tools in Container", inCtr(U, "curl -o /tmp/fts_dl http://127.0.0.1:1/")))["proc.name"]).toBe("curl");
     await k.never("Launch Ingress Remote File Copy Tools in Container", inCtr(U, "curl http://127.0.0.1:1/fts_nodl"));
   });

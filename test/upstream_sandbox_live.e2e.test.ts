@@ -21,7 +21,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO, SHARED } from "./helpers/agent.ts";
-import { inCtr, pidIs, startLiveKit, type Fields, type LiveKit } from "./helpers/upstream_live.ts";
+import { cid, inCtr, pidIs, startLiveKit, upstreamRules, type Fields, type LiveKit } from "./helpers/upstream_live.ts";
 
 const FILE = "falco-sandbox_rules.yaml";
 const RULES = parse(readFileSync(join(SHARED, "rules", FILE), "utf8")) as { rule?: string; enabled?: boolean; macro?: string; condition?: string }[];
@@ -42,13 +42,12 @@ let S = ""; // container with a sensitive mount (-v /proc:/hostproc:ro)
 let N = ""; // container run as nobody
 let T = ""; // trusted image (sysdig/sysdig, in falco_sensitive_mount_images) with the same sensitive mount
 const TRUSTED_TAG = `sysdig/sysdig:fts-uplive2-${process.pid}`;
-const cid = (id: string, pred: (f: Fields) => boolean) => (f: Fields): boolean => f["container.id"] === id && pred(f);
 const fdIs = (id: string, name: string) => cid(id, (x) => x["fd.name"] === name);
 
 beforeAll(async () => {
   k = await startLiveKit({
     label: "upstream_sandbox_live.e2e",
-    rulesFile: FILE,
+    ...upstreamRules(FILE),
     pyCopies: ["fts_up_py", "bash", "python3", "java", "nginx"],
     trueCopies: ["sudo", "pkexec", "nc", "xmrig", "fts_xmrig", "whoami", "curl", "fts_up_true"],
     enable: ENABLE,
@@ -205,7 +204,8 @@ describe("upstream sandbox rules, live (falco-sandbox_rules.yaml)", () => {
 
   it("Kubernetes Client Tool Launched in Container: kubectl fires; fts_kubectl does not", async () => {
     if (!k.needDocker("Kubernetes Client Tool Launched in Container")) return;
-    k.dexec(U, "ln -sf /bin/busybox /tmp/kubectl; ln -sf /bin/busybox /tmp/fts_kubectl; /tmp/kubectl fts; /tmp/fts_kubectl fts; true");
+    k.busyboxAs(U, "kubectl", "fts");
+    k.busyboxAs(U, "fts_kubectl", "fts");
     const f = await k.once("Kubernetes Client Tool Launched in Container", inCtr(U, "kubectl fts"));
     expect([f["proc.name"], f["evt.type"]]).toEqual(["kubectl", "execve"]);
     await k.never("Kubernetes Client Tool Launched in Container", inCtr(U, "fts_kubectl fts"));
