@@ -13,8 +13,8 @@
  * missing socket is never dialled; a dead one fails fast with gRPC UNAVAILABLE.
  */
 import { existsSync, statSync } from "node:fs";
-import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import protobuf from "protobufjs";
+import type { Client, ServiceError } from "@grpc/grpc-js";
+import type protobuf from "protobufjs";
 import type { ContainerMount } from "../fields/context.ts";
 import { countCpuSet, LABEL_MAX_LEN } from "./docker.ts";
 import { type JsonObject, obj, str } from "./json.ts";
@@ -143,16 +143,33 @@ export const CRI_PROTO_JSON = {
   },
 };
 
-const ROOT = protobuf.Root.fromJSON(CRI_PROTO_JSON);
-const TYPES = new Map<string, protobuf.Type>();
-function ptype(name: string): protobuf.Type {
-  let t = TYPES.get(name);
+/** gRPC and protobuf, loaded on the first CRI call (they cost ~27 MiB of RSS; most hosts have no CRI socket). */
+interface CriLibs {
+  grpc: typeof import("@grpc/grpc-js");
+  root: protobuf.Root;
+  types: Map<string, protobuf.Type>;
+}
+let libs: Promise<CriLibs> | undefined;
+function criLibs(): Promise<CriLibs> {
+  libs ??= Promise.all([import("@grpc/grpc-js"), import("protobufjs")]).then(([grpc, pb]) => ({
+    grpc,
+    root: (pb.default ?? pb).Root.fromJSON(CRI_PROTO_JSON),
+    types: new Map<string, protobuf.Type>(),
+  }));
+  return libs;
+}
+function ptype(l: CriLibs, name: string): protobuf.Type {
+  let t = l.types.get(name);
   if (!t) {
-    t = ROOT.lookupType(`cri.${name}`);
-    TYPES.set(name, t);
+    t = l.root.lookupType(`cri.${name}`);
+    l.types.set(name, t);
   }
   return t;
 }
+/** gRPC status codes used here (grpc/doc/statuscodes.md). */
+const GRPC_NOT_FOUND = 5;
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNIMPLEMENTED = 12;
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: true, arrays: true, objects: true };
 
 /** RuntimeService methods falco-ts calls, with their request and response message names. */
@@ -202,9 +219,9 @@ export class CriRuntime {
     readonly timeoutMs = 5000,
   ) {}
 
-  private channel(): Client {
+  private channel(l: CriLibs): Client {
     if (!this.client) {
-      this.client = new Client(`unix://${this.socketPath}`, credentials.createInsecure(), {
+      this.client = new l.grpc.Client(`unix://${this.socketPath}`, l.grpc.credentials.createInsecure(), {
         "grpc.max_receive_message_length": 16 * 1024 * 1024,
         // The runtime is local: reconnect quickly after it restarts.
         "grpc.initial_reconnect_backoff_ms": 100,
@@ -223,7 +240,7 @@ export class CriRuntime {
     try {
       return await this.callOnce(method, request, signal, timeoutMs);
     } catch (e) {
-      if (this.apiPackage === "runtime.v1" && (e as { grpcCode?: number }).grpcCode === GrpcStatus.UNIMPLEMENTED) {
+      if (this.apiPackage === "runtime.v1" && (e as { grpcCode?: number }).grpcCode === GRPC_UNIMPLEMENTED) {
         this.apiPackage = "runtime.v1alpha2";
         return this.callOnce(method, request, signal, timeoutMs);
       }
@@ -231,10 +248,11 @@ export class CriRuntime {
     }
   }
 
-  private callOnce(method: CriMethod, request: Obj, signal: AbortSignal | undefined, timeoutMs: number): Promise<Obj> {
+  private async callOnce(method: CriMethod, request: Obj, signal: AbortSignal | undefined, timeoutMs: number): Promise<Obj> {
+    const l = await criLibs();
     const [reqName, resName] = METHODS[method];
-    const reqType = ptype(reqName);
-    const resType = ptype(resName);
+    const reqType = ptype(l, reqName);
+    const resType = ptype(l, resName);
     const path = `/${this.apiPackage}.RuntimeService/${method}`;
     const where = `cri ${this.socketPath}: ${method}`;
     return new Promise<Obj>((resolve, reject) => {
@@ -247,19 +265,19 @@ export class CriRuntime {
       } catch (e) {
         return reject(new ContainerRuntimeError(`${where}: cannot encode request: ${(e as Error).message}`));
       }
-      const call = this.channel().makeUnaryRequest(
+      const call = this.channel(l).makeUnaryRequest(
         path,
         (b: Buffer) => b,
         (b: Buffer) => b,
         payload,
-        new Metadata(),
+        new l.grpc.Metadata(),
         { deadline: Date.now() + timeoutMs },
         (err: ServiceError | null, value?: Buffer) => {
           signal?.removeEventListener("abort", onAbort);
           if (err) {
-            const timedOut = err.code === GrpcStatus.DEADLINE_EXCEEDED;
-            const why = timedOut ? `no answer within ${timeoutMs} ms` : `${GrpcStatus[err.code] ?? err.code}: ${err.details || err.message}`;
-            const e = new ContainerRuntimeError(`${where}: ${why}`, err.code === GrpcStatus.NOT_FOUND ? 404 : 0, timedOut);
+            const timedOut = err.code === GRPC_DEADLINE_EXCEEDED;
+            const why = timedOut ? `no answer within ${timeoutMs} ms` : `${l.grpc.status[err.code] ?? err.code}: ${err.details || err.message}`;
+            const e = new ContainerRuntimeError(`${where}: ${why}`, err.code === GRPC_NOT_FOUND ? 404 : 0, timedOut);
             (e as { grpcCode?: number }).grpcCode = err.code;
             return reject(e);
           }
