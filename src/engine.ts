@@ -5,6 +5,9 @@
  * event, then falco_engine::process_event evaluates the filters), state-only events
  * (SCAP_DF_STATE_ONLY) never reach rules, `rule_matching: first` stops at the first matching rule
  * in load order, `all` reports every match.
+ * Rules share memoised sub-conditions per event (src/rules/compile.ts linkConditions); the cache
+ * key is `Event.evalToken`, which `Event.reset` renews for every event and `processEvent` renews
+ * after every match handler, so no result outlives its event or a handler's side effects.
  */
 import { Event, EVF_STATE_ONLY } from "./events/event.ts";
 
@@ -124,6 +127,9 @@ export class Engine {
               c.matches++;
               this.onMatch(r, ev);
               if (!this.all) break;
+              // The handler may have changed what fields read (e.g. container metadata): later
+              // rules must not reuse sub-condition results memoised before it ran.
+              ev.invalidateEval();
             }
           }
         }

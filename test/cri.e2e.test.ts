@@ -12,8 +12,8 @@
  * started, every test FAILS with the reason, unless FALCO_TS_NO_CONTAINERS=1 is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ContainerManager, containerHintFromCgroups } from "../src/containers/cache.ts";
@@ -147,6 +147,7 @@ describe("CRI (private containerd) end to end", () => {
     managers.push(m2);
     expect(m2.get(ctrId)).toBeUndefined();
     await m2.start();
+    await m2.criListing(); // CRI is listed in the background: start() does not wait for it
     expect(m2.get(ctrId)).toMatchObject({ name: `${TAG}-mgr`, k8sPodName: spec.name });
   }, 120_000);
 
@@ -185,4 +186,21 @@ describe("CRI (private containerd) end to end", () => {
     expect(a.output_fields["container.name"] ?? null).toBeNull();
     expect(a.output_fields["k8s.pod.name"] ?? null).toBeNull();
   }, 120_000);
+
+  it("near miss: a CRI socket that accepts but never answers does not delay the start of capture", async () => {
+    // No containerd needed: a listener that never speaks HTTP/2 (each CRI call hits its 5 s deadline).
+    const hole = join(tmp, "blackhole.sock");
+    const listener = spawn("python3", ["-c", `import socket,time; s=socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(hole)}); s.listen(50); time.sleep(60)`], { stdio: "ignore" });
+    try {
+      for (let i = 0; i < 50 && !existsSync(hole); i++) await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      const agent = await startAgent(["-r", join(tmp, "rules.yaml"), "--cri", hole, "-o", "json_output=true"], { readyMs: 30_000 });
+      agents.push(agent);
+      // Before: "capture started" came only after "ListContainers: no answer within 5000 ms".
+      expect(Date.now() - t0).toBeLessThan(4500);
+      expect(agent.stderr.some((l) => /no answer within/.test(l))).toBe(false);
+    } finally {
+      listener.kill();
+    }
+  }, 60_000);
 });

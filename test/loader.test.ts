@@ -64,6 +64,12 @@ describe("cumulative semantics", () => {
     expect(good.loader.getCompiledRuleCondition("r")).toBe("evt.type = open");
   });
 
+  t("a UTF-8 byte order mark at the start of a file is skipped (yaml-cpp does)", () => {
+    const r = load(`\uFEFF${rule("bom", "evt.type = open")}`);
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.ruleset!.rules.map((x) => x.name)).toEqual(["bom"]);
+  });
+
   t("rules see macros defined after them", () => {
     const r = load(`${rule("r", "m and proc.name = cat")}\n- macro: m\n  condition: evt.type = open\n`);
     expect(errorsOf(r)).toEqual([]);

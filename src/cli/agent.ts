@@ -98,12 +98,20 @@ function resolveConfig(o: MainOptions): { config: FalcoConfig; path: string | un
 }
 
 /** The rules files to load and the paths to watch for them. */
-function resolveRules(o: MainOptions, config: FalcoConfig, configPath: string | undefined): { sources: () => RulesSource[]; watch: string[]; label: string } {
+function resolveRules(o: MainOptions, config: FalcoConfig): { sources: () => RulesSource[]; watch: string[]; label: string } {
   if (o.rules.length) return { sources: () => readRulesSources(o.rules.map((p) => resolve(p))), watch: o.rules.map((p) => resolve(p)), label: o.rules.join(", ") };
-  if (configPath && config.rules_files.length) {
+  if (config.rules_files.length) {
     return { sources: () => readRulesSources(config.rules_files, true), watch: config.rules_files.map((p) => resolve(p)), label: config.rules_files.join(", ") };
   }
   return { sources: () => [...BUNDLED_RULES], watch: [], label: "embedded rules" };
+}
+
+/** Top-level configuration keys whose values differ between two configurations (JSON comparison). */
+export function changedConfigKeys(a: FalcoConfig, b: FalcoConfig): string[] {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  return [...keys].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).sort();
 }
 
 /** The machine's interface addresses (refreshed at most every 10 s), for local/remote socket ends. */
@@ -396,7 +404,7 @@ export async function runMain(o: MainOptions): Promise<number> {
   }
 
   const p = buildPipeline(config, o, live && !o.L && !o.l && !o.dryRun && !o.support);
-  const rules = resolveRules(o, config, configPath);
+  let rules = resolveRules(o, config);
   let sources: RulesSource[];
   try {
     sources = rules.sources();
@@ -466,10 +474,39 @@ export async function runMain(o: MainOptions): Promise<number> {
   });
 
   // Hot reload: load beside the running ruleset; swap between batches; keep the old one on failure.
+  let watcher: RulesWatcher | null = null;
   let probeSetSyscalls: ((names: Set<string>) => void) | null = null;
   let reloads = 0;
   const reload = (why: string) => {
     const start = performance.now();
+    // The config file is watched too (Falco: watch_config_files). Re-read it: an invalid one is
+    // reported and changes nothing; rules_files and priority apply now (with the rules), other
+    // changed keys are named as needing a restart (Falco restarts itself; we keep the probe).
+    let restartKeys: string[] = [];
+    if (configPath) {
+      let fresh: FalcoConfig;
+      try {
+        fresh = resolveConfig(o).config;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        const msg = e.diagnostics.filter((d) => d.level === "error").map(formatDiagnostic).join("; ");
+        log(`reload (${why}) failed: invalid configuration: ${msg}; keeping the previous configuration and rules`);
+        outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: invalid configuration: ${msg}`, { reason: why }, undefined, p.hostname));
+        return;
+      }
+      const changed = changedConfigKeys(config, fresh);
+      if (changed.includes("rules_files")) {
+        config.rules_files = fresh.rules_files;
+        rules = resolveRules(o, config);
+        if (watcher) {
+          watcher.close();
+          watcher = makeWatcher();
+        }
+      }
+      if (changed.includes("priority")) config.priority = p.loadOptions.minPriority = fresh.priority;
+      restartKeys = changed.filter((k) => k !== "rules_files" && k !== "priority");
+      if (restartKeys.length) log(`configuration changed (${why}): ${restartKeys.join(", ")} take effect after a restart of falco-ts; rules_files and priority are applied now`);
+    }
     let srcs: RulesSource[];
     let next: ReturnType<typeof prepareRules>;
     try {
@@ -505,11 +542,15 @@ export async function runMain(o: MainOptions): Promise<number> {
     metrics.setRules(after);
     const ms = (performance.now() - start).toFixed(1);
     log(`rules reloaded (${why}): ${after.length} rules, +${added} -${removed} ~${changed}, in ${ms} ms`);
-    outputs.emit(internalAlert("Falco internal: rules reloaded", "Informational", `Rules reloaded (${why}): ${after.length} rules, ${added} added, ${removed} removed, ${changed} changed, in ${ms} ms`, { added, removed, changed, load_ms: Number(ms) }, undefined, p.hostname));
+    const pendingText = restartKeys.length ? `; configuration keys waiting for a restart: ${restartKeys.join(", ")}` : "";
+    outputs.emit(internalAlert("Falco internal: rules reloaded", "Informational", `Rules reloaded (${why}): ${after.length} rules, ${added} added, ${removed} removed, ${changed} changed, in ${ms} ms${pendingText}`, { added, removed, changed, load_ms: Number(ms), ...(restartKeys.length ? { restart_required: restartKeys.join(",") } : {}) }, undefined, p.hostname));
   };
 
-  const watchPaths = [...rules.watch, ...(configPath ? [resolve(configPath)] : [])];
-  const watcher = o.watch !== false && config.watch_config_files && live && watchPaths.length ? new RulesWatcher(watchPaths, () => reload("file change")) : null;
+  const makeWatcher = (): RulesWatcher | null => {
+    const watchPaths = [...rules.watch, ...(configPath ? [resolve(configPath)] : [])];
+    return o.watch !== false && config.watch_config_files && live && watchPaths.length ? new RulesWatcher(watchPaths, () => reload("file change")) : null;
+  };
+  watcher = makeWatcher();
   const onHup = () => reload("SIGHUP");
   const onUsr1 = () => outputs.reopen();
   process.on("SIGHUP", onHup);

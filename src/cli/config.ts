@@ -173,6 +173,13 @@ function typeName(v: unknown): string {
   return typeof v === "object" ? "map" : typeof v;
 }
 
+/** String keys with a fixed set of values; Falco refuses to start on another (e.g. rule_matching). */
+const ENUM_KEYS: Readonly<Record<string, readonly string[]>> = {
+  rule_matching: ["first", "all"],
+};
+/** Number keys that must not be negative. */
+const NON_NEGATIVE_KEYS = new Set(["outputs_queue.capacity"]);
+
 /**
  * Merge `src` into `dst` following the shape of `dst`: known keys are type-checked, unknown keys
  * warn. Lists replace, maps merge.
@@ -202,13 +209,16 @@ function merge(dst: Record<string, unknown>, src: Record<string, unknown>, prefi
     } else if (typeof cur === "number") {
       const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
       if (typeof n !== "number" || Number.isNaN(n)) diags.push({ level: "error", key, message: `expected a number, got ${typeName(v)} ${JSON.stringify(v)}`, ...pos(key) });
+      else if (NON_NEGATIVE_KEYS.has(key) && n < 0) diags.push({ level: "error", key, message: `expected a number >= 0, got ${n}`, ...pos(key) });
       else dst[k] = n;
     } else if (typeof cur === "boolean") {
       const b = v === "true" ? true : v === "false" ? false : v;
       if (typeof b !== "boolean") diags.push({ level: "error", key, message: `expected a boolean (true or false), got ${typeName(v)} ${JSON.stringify(v)}`, ...pos(key) });
       else dst[k] = b;
     } else if (typeof cur === "string") {
+      const allowed = ENUM_KEYS[key];
       if (v !== null && typeof v === "object") diags.push({ level: "error", key, message: `expected a string, got ${typeName(v)}`, ...pos(key) });
+      else if (allowed && !allowed.includes(String(v))) diags.push({ level: "error", key, message: `unknown value ${JSON.stringify(v)}, expected one of: ${allowed.join(", ")}`, ...pos(key) });
       else dst[k] = v === null ? "" : String(v);
     } else {
       dst[k] = v;

@@ -153,6 +153,8 @@ export class ContainerManager {
   private dataRootFromInfo: boolean;
   private watchCtl: AbortController | undefined;
   private watchDone: Promise<void> | undefined;
+  /** The start-up listing of CRI containers (runs in the background). */
+  private criListDone: Promise<void> | undefined;
 
   constructor(opts: ContainerManagerOptions = {}) {
     const hostRoot = (opts.hostRoot ?? process.env.HOST_ROOT ?? "").replace(/\/+$/, "");
@@ -404,14 +406,21 @@ export class ContainerManager {
         this.note("info", `container metadata: ${e instanceof Error ? e.message : String(e)}`);
       }
     })();
-    const criList = (async () => {
+    // CRI runtimes are listed in the background: a socket that accepts but never answers (or a
+    // slow runtime) must not hold up the start of capture nor the Docker events stream.
+    this.criListDone = (async () => {
       // A containerd without its CRI plugin (Docker's, typically) answers UNIMPLEMENTED: not worth a log line.
       const ids = await this.cri.listRunning(ctl.signal, (e) => this.note(/UNIMPLEMENTED/.test(e.message) ? "debug" : "info", `container metadata: ${e.message}`));
       await inspectAll(ids, "cri");
-    })();
-    await Promise.all([dockerList, criList]);
+    })().catch(() => undefined);
+    await dockerList;
     if (ctl.signal.aborted) return;
     this.watchDone = this.watch(ctl.signal);
+  }
+
+  /** Resolves when start()'s background listing of CRI containers has finished (never rejects). */
+  criListing(): Promise<void> {
+    return this.criListDone ?? Promise.resolve();
   }
 
   /** Stop the events stream (pending lookups still complete). Idempotent; never rejects. */
@@ -423,6 +432,8 @@ export class ContainerManager {
     ctl.abort();
     await this.watchDone?.catch(() => undefined);
     this.watchDone = undefined;
+    await this.criListDone;
+    this.criListDone = undefined;
   }
 
   /** Snapshot of counters plus cache/pending sizes. */

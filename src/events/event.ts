@@ -32,6 +32,9 @@ export class EventFormatError extends Error {
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
+/** Last evaluation token handed out (see `Event.evalToken`); process-wide, never reused. */
+let evalTokens = 0;
+
 /**
  * A reusable, lazily-decoded view of one event. Not thread-safe, not retained: the engine points
  * it at the next event and all previous values become invalid except those copied out (strings
@@ -56,6 +59,12 @@ export class Event {
   flags = 0;
   /** evt.num: sequence number assigned by the engine, starting at 1. */
   num = 0;
+  /**
+   * Evaluation token: a process-wide integer, new on every `reset` (and `invalidateEval`), never
+   * shared by two events or two Event objects. Compiled rules memoise shared sub-conditions per
+   * token (src/rules/compile.ts linkShared), so a cached result is valid for this event only.
+   */
+  evalToken = ++evalTokens;
   /** Row of the event table for `type`. */
   info: EventInfo = EVENT_TABLE[0]!;
   /** Thread the event belongs to, set by the state engine before rules run (null if unknown). */
@@ -76,6 +85,7 @@ export class Event {
    * @throws EventFormatError if the header or lengths do not fit `avail`.
    */
   reset(buf: Uint8Array, off: number, avail: number, dv?: DataView): this {
+    this.evalToken = ++evalTokens;
     if (this.buf !== buf) {
       this.buf = buf;
       this.dv = dv ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -113,6 +123,15 @@ export class Event {
     this.fdNum = -1;
     if (this.extra.size) this.extra.clear();
     return this;
+  }
+
+  /**
+   * Start a new evaluation of the same event: results memoised by compiled rules under the old
+   * token are no longer used. Call after anything that may change what fields read mid-event
+   * (the engine does after each match handler), or to evaluate the same event again from scratch.
+   */
+  invalidateEval(): void {
+    this.evalToken = ++evalTokens;
   }
 
   /** Event timestamp, ns since the epoch, exact. */

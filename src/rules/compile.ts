@@ -66,6 +66,11 @@ export interface CompiledCondition {
   readonly fields: string[];
   /** Compiler warnings (libsinsp semantics). */
   readonly warnings: CompileWarning[];
+  /**
+   * The condition as a node of `CompileOptions.share`'s DAG (only when compiled with `share`):
+   * what `linkConditions` needs to build the rules of a ruleset with shared sub-conditions.
+   */
+  readonly node?: SubexprNode;
 }
 
 /** Options of `compileCondition`. */
@@ -77,6 +82,12 @@ export interface CompileOptions {
    * Falco's rule compiler does (the loader sets it; libsinsp's own compiler does not).
    */
   strictEvttypes?: boolean;
+  /**
+   * Also enter the condition into this table of sub-conditions (one per ruleset compilation), so
+   * that `linkConditions` can share structurally identical sub-conditions between rules. The
+   * returned `match` is the same closure tree as without it (nothing memoised).
+   */
+  share?: SubexprTable;
 }
 
 /* ---------- types and operators ---------- */
@@ -310,6 +321,39 @@ class Compiler {
         return this.atCheck(e.pos, () => this.unary(e.left, e.op, e.pos));
       case "binary_check":
         return this.atCheck(e.pos, () => this.binary(e.left, e.op, e.right, e.pos));
+    }
+  }
+
+  /**
+   * Like `compile`, but returns the condition as a node of `t` (hash-consed: an identical
+   * sub-condition seen before, in this or another condition, is the same node). Checks are
+   * compiled in the same order as `compile` does, so errors, warnings and `fields` are the same.
+   * and/or nodes keep the AST's grouping (a macro body stays one node); flattening happens when
+   * closures are built (`linkConditions`).
+   */
+  plan(e: Expr, t: SubexprTable): SubexprNode {
+    switch (e.kind) {
+      case "and": case "or": {
+        const kids: SubexprNode[] = [];
+        let key = e.kind === "and" ? "&" : "|";
+        for (const c of e.children) {
+          const k = this.plan(c, t);
+          kids.push(k);
+          key += k.id + ",";
+        }
+        return t.intern(key, e.kind, kids, null);
+      }
+      case "not": {
+        const k = this.plan(e.child, t);
+        return t.intern("!" + k.id, "not", [k], null);
+      }
+      case "unary_check": case "binary_check": {
+        const f = this.compile(e);
+        return t.intern(exprKey(e), "check", [], f);
+      }
+      default:
+        this.compile(e); // throws the error `compile` gives for a misplaced node
+        throw new ConditionCompileError("unexpected expression", e.pos);
     }
   }
 
@@ -1476,12 +1520,183 @@ function namesToCodesHasDirect(n: string): boolean {
  */
 export function compileCondition(ast: Expr, reg: FieldRegistry, opts: CompileOptions = {}): CompiledCondition {
   const c = new Compiler(reg);
-  const match = c.compile(ast);
+  let match: (ev: Event) => boolean;
+  let node: SubexprNode | undefined;
+  if (opts.share) {
+    node = c.plan(ast, opts.share);
+    match = linkConditions([node], false)[0]!;
+  } else {
+    match = c.compile(ast);
+  }
   let evtcodes: Set<number> | null = null;
   let evttypes: Set<string> | null = null;
   if (!opts.noEvttypes) {
     evtcodes = eventCodesOf(ast, opts.strictEvttypes);
     evttypes = namesOf(ast, evtcodes);
   }
-  return { match, evtcodes, evttypes, fields: c.fields, warnings: c.warnings };
+  return node ? { match, evtcodes, evttypes, fields: c.fields, warnings: c.warnings, node } : { match, evtcodes, evttypes, fields: c.fields, warnings: c.warnings };
+}
+
+/* ---------- common sub-conditions shared between rules ---------- */
+
+/**
+ * One node of conditions entered into a `SubexprTable`: and/or with the AST's operands (not
+ * flattened), not, or a compiled check (a field comparison, `exists`, transformers included).
+ * Structurally identical sub-conditions (same AST after macro and list expansion, positions
+ * ignored) are one node. `id`s grow with creation, so a node's id is above its operands' ids.
+ */
+export interface SubexprNode {
+  readonly id: number;
+  readonly kind: "and" | "or" | "not" | "check";
+  readonly kids: readonly SubexprNode[];
+  /** The compiled check (kind "check"), else null. */
+  readonly check: Pred | null;
+}
+
+/**
+ * Hash-consing table of sub-conditions for one ruleset compilation (rules loader
+ * `compileCollected`). Keys: a check's canonical text (`exprKey`, unambiguous, positions left
+ * out), and/or/not by their operands' ids. Not thread-safe; holds compiled closures, no code text.
+ */
+export class SubexprTable {
+  private readonly byKey = new Map<string, SubexprNode>();
+  private next = 0;
+
+  /** Distinct sub-conditions entered so far. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The node for `key`, created from `kind`/`kids`/`check` if new (an existing node keeps its closure). */
+  intern(key: string, kind: SubexprNode["kind"], kids: SubexprNode[], check: Pred | null): SubexprNode {
+    let n = this.byKey.get(key);
+    if (n === undefined) {
+      n = { id: this.next++, kind, kids, check };
+      this.byKey.set(key, n);
+    }
+    return n;
+  }
+}
+
+/**
+ * Canonical, unambiguous text of a check's operands (a prefix-tagged form; JSON for names, values
+ * and operators), positions left out: two checks get the same key only if their ASTs are equal.
+ */
+function exprKey(e: Expr): string {
+  switch (e.kind) {
+    case "value": return "v" + JSON.stringify(e.value);
+    case "list": return "l" + JSON.stringify(e.values);
+    case "field": return "f" + JSON.stringify(e.arg === undefined ? [e.field] : [e.field, e.arg]);
+    case "field_transformer":
+      return "t" + JSON.stringify(e.arg === undefined ? [e.transformer] : [e.transformer, e.arg]) + "(" + e.values.map(exprKey).join(",") + ")";
+    case "transformer_list": return "T(" + e.children.map(exprKey).join(",") + ")";
+    case "unary_check": return "u" + JSON.stringify(e.op) + exprKey(e.left);
+    case "binary_check": return "b" + JSON.stringify(e.op) + "[" + exprKey(e.left) + "|" + exprKey(e.right) + "]";
+    case "and": case "or": return (e.kind === "and" ? "&(" : "|(") + e.children.map(exprKey).join(",") + ")";
+    case "not": return "!(" + exprKey(e.child) + ")";
+    case "identifier": return "i" + JSON.stringify(e.identifier);
+  }
+}
+
+/**
+ * A closure returning `f(ev)`, computed at most once per evaluation token (`Event.evalToken`,
+ * new for every event the engine processes): later calls with the same token return the first
+ * result. The token is an integer compare, nothing is allocated. A throwing `f` caches nothing.
+ */
+function memoPerEvent(f: Pred): Pred {
+  let token = -1; // tokens start at 1
+  let value = false;
+  return (ev) => {
+    const t = ev.evalToken;
+    if (t === token) return value;
+    value = f(ev);
+    token = t;
+    return value;
+  };
+}
+
+/**
+ * Build the match closures of a ruleset's conditions (`roots`, one per rule, in order).
+ *
+ * With `share`, every sub-condition that the built closures would evaluate from two or more
+ * places (two rules, or twice in one rule; a sub-condition only used inside one shared parent
+ * counts once) is memoised per event (`memoPerEvent`): the first rule that evaluates it for an
+ * event computes it, the others reuse that result for the same event. Memoised and/or nodes are
+ * kept as one operand of their parent; other nested and/or of the same kind are flattened into
+ * their parent, in source order. Every node is pure for one event (field comparisons and
+ * and/or/not of them), so a memoised node returns what evaluating it again would, and
+ * short-circuit order inside and around it is unchanged. `memoChecks: false` shares single
+ * checks' closures without memoising them.
+ *
+ * Without `share` the closures equal `compileCondition` without a table (nothing memoised).
+ * `stats`, when given, receives the number of distinct nodes built and of memoised ones.
+ * Each call builds new memo cells: rulesets built by different calls never share cached results.
+ */
+export function linkConditions(
+  roots: readonly SubexprNode[],
+  share: boolean,
+  memoChecks = true,
+  stats?: { nodes: number; memoised: number; memoisedChecks: number },
+): Array<(ev: Event) => boolean> {
+  let sites: Map<SubexprNode, number> | null = null;
+  if (share) {
+    // Sites = places the built closures evaluate a node from: once per rule root, plus once per
+    // operand position of every distinct parent (a parent's closure is built once).
+    const m = new Map<SubexprNode, number>();
+    const all: SubexprNode[] = [];
+    const stack: SubexprNode[] = [];
+    for (const r of roots) {
+      m.set(r, (m.get(r) ?? 0) + 1);
+      stack.push(r);
+    }
+    const seen = new Set<SubexprNode>();
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      all.push(n);
+      for (const k of n.kids) stack.push(k);
+    }
+    all.sort((a, b) => b.id - a.id); // parents before their operands
+    for (const n of all) for (const k of n.kids) m.set(k, (m.get(k) ?? 0) + 1);
+    sites = m;
+  }
+  const memo = (n: SubexprNode): boolean => sites !== null && (sites.get(n) ?? 0) >= 2 && (memoChecks || n.kind !== "check");
+  const operands = (n: SubexprNode, kind: "and" | "or", out: SubexprNode[]): void => {
+    for (const k of n.kids) {
+      if (k.kind === kind && !memo(k)) operands(k, kind, out);
+      else out.push(k);
+    }
+  };
+  const built = new Map<SubexprNode, Pred>();
+  const build = (n: SubexprNode): Pred => {
+    let f = built.get(n);
+    if (f !== undefined) return f;
+    switch (n.kind) {
+      case "check": f = n.check!; break;
+      case "and": case "or": {
+        const ops: SubexprNode[] = [];
+        operands(n, n.kind, ops);
+        const cs = ops.map(build);
+        f = n.kind === "and" ? andOf(cs) : orOf(cs);
+        break;
+      }
+      case "not": {
+        const c = build(n.kids[0]!);
+        f = (ev) => !c(ev);
+        break;
+      }
+    }
+    if (memo(n)) {
+      f = memoPerEvent(f);
+      if (stats) {
+        stats.memoised++;
+        if (n.kind === "check") stats.memoisedChecks++;
+      }
+    }
+    if (stats) stats.nodes++;
+    built.set(n, f);
+    return f;
+  };
+  return roots.map(build);
 }

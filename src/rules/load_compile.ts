@@ -20,7 +20,7 @@
  */
 import { type Expr, type PosInfo, cloneAst } from "./ast.ts";
 import { ConditionSyntaxError, parseCondition } from "./parser.ts";
-import { compileCondition, type CompiledCondition } from "./compile.ts";
+import { compileCondition, type CompiledCondition, SubexprTable } from "./compile.ts";
 import { type Context, type FileResult, RuleLoadException, deprecatedFieldDesc, DEPRECATED_FIELDS } from "./diagnostics.ts";
 import { type Collector, type ExceptionInfo, IndexedMap, isOperatorForList, cmpBytes } from "./load_collect.ts";
 import { resolveFilterWarnings } from "./load_warnings.ts";
@@ -414,7 +414,7 @@ export function compileCollected(res: FileResult, col: Collector, deps: CompileD
   try {
     compileLists(col, out);
     compileMacros(col, out);
-    compileRules(res, col, out, deps);
+    compileRules(res, col, out, deps, new SubexprTable());
   } catch (e) {
     if (e instanceof RuleLoadException) {
       res.addError(e.code, e.message, e.ctx);
@@ -469,7 +469,7 @@ function compileMacros(col: Collector, out: CompileOutput): void {
   }
 }
 
-function compileRules(res: FileResult, col: Collector, out: CompileOutput, deps: CompileDeps): void {
+function compileRules(res: FileResult, col: Collector, out: CompileOutput, deps: CompileDeps, share: SubexprTable): void {
   for (const r of col.rules.values()) {
     if (r.unknownSource) continue;
     const exceptionFields = new Set<string>();
@@ -533,7 +533,7 @@ function compileRules(res: FileResult, col: Collector, out: CompileOutput, deps:
 
     let filter: CompiledFilter;
     try {
-      filter = compileCondition(ast, deps.registry, { strictEvttypes: true });
+      filter = compileCondition(ast, deps.registry, { strictEvttypes: true, share });
     } catch (e) {
       if (e instanceof RangeError) {
         throw new RuleLoadException("LOAD_ERR_COMPILE_CONDITION", "condition nested too deeply", r.condCtx.conditionChild({ idx: 0, line: 1, col: 1 }, condition));

@@ -68,6 +68,8 @@ const NULL_PLAIN = new Set(["", "~", "null", "Null", "NULL"]);
  * YNull. @throws YamlSyntaxError on invalid YAML, too deep nesting or too many nodes.
  */
 export function parseYamlDocuments(content: string): YNode[] {
+  // A UTF-8 byte order mark (editors on Windows write one) is not content: yaml-cpp skips it.
+  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
   const lc = new LineCounter();
   let docs: Document.Parsed[];
   try {

@@ -17,7 +17,7 @@
  */
 import { asString, type Expr, walkAst } from "./ast.ts";
 import { parseCondition } from "./parser.ts";
-import { compileCondition } from "./compile.ts";
+import { compileCondition, linkConditions, type SubexprNode } from "./compile.ts";
 import { Context, FileResult, RuleLoadException } from "./diagnostics.ts";
 import { parseYamlDocuments, YamlSyntaxError, type YNode } from "./load_yaml.ts";
 import { validateRulesDocument } from "./load_schema.ts";
@@ -93,6 +93,12 @@ export interface LoaderConfig {
   extraOutputFields?: ExtraOutputField[];
   /** Known event sources (default ["syscall"]); rules of other sources warn and are skipped. */
   sources?: string[];
+  /**
+   * Share structurally identical sub-conditions between the rules of a ruleset, memoised per
+   * event (src/rules/compile.ts linkConditions). Default true; false builds every rule's closures
+   * on their own (same results; for equivalence tests and measurements).
+   */
+  shareSubexprs?: boolean;
 }
 
 /** Options of `loadRules`. */
@@ -268,8 +274,13 @@ export class RulesLoader {
     const out = this.last;
     const rules: CompiledRule[] = [];
     if (out) {
-      for (const r of out.rules.values()) {
-        if (r.priority > minPriority) continue;
+      // Rules of this ruleset, their conditions linked together so that sub-conditions two or
+      // more of them use are evaluated once per event.
+      const kept = [...out.rules.values()].filter((r) => r.priority <= minPriority);
+      const nodes = kept.map((r) => r.filter.node).filter((n): n is SubexprNode => n !== undefined);
+      const linked = nodes.length === kept.length ? linkConditions(nodes, this.cfg.shareSubexprs ?? true) : undefined;
+      for (let i = 0; i < kept.length; i++) {
+        const r = kept[i]!;
         const info = this.collector.rules.at(r.name)!;
         const names = r.filter.evttypes;
         rules.push({
@@ -283,7 +294,7 @@ export class RulesLoader {
           source: r.source,
           enabled: info.enabled,
           condition: r.condition,
-          match: r.filter.match,
+          match: linked ? linked[i]! : r.filter.match,
           evttypes: r.filter.evtcodes,
           evttypeNames: names,
           warnEvttypes: info.warnEvttypes,
