@@ -43,7 +43,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
     return 1;
   }
   a.onProbe((names) => probe.setSyscalls(names), () => probe.stats());
-  if (probe.unsupported.length) log(`note: the probe does not capture ${probe.unsupported.length} event types the rules name: ${probe.unsupported.slice(0, 20).join(", ")}${probe.unsupported.length > 20 ? ", ..." : ""}`);
+  if (probe.unsupported.length) log(`note: the probe does not capture ${probe.unsupported.length} event types the rules (or base_syscalls) name: ${probe.unsupported.slice(0, 20).join(", ")}${probe.unsupported.length > 20 ? ", ..." : ""}`);
   // Container metadata: load running containers and follow the runtime's events (bounded).
   if (p.containers) await Promise.race([p.containers.start(), Bun.sleep(5000)]);
   // Seed state after the probe is attached, so nothing that starts in between is missed.
