@@ -258,6 +258,30 @@ describe("program output", () => {
   });
 });
 
+describe("program output that does not exit on EOF", () => {
+  it("close() terminates it and its children instead of leaving them running", async () => {
+    const f = join(dir, "prog3.pid");
+    const o = new Outputs([new ProgramSink({ program: `sleep 1000 & echo $! > '${f}'; wait`, keepAlive: true })], { log: silent });
+    o.emit(alert(65));
+    await o.flush();
+    for (let i = 0; i < 50 && !existsSync(f); i++) await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(readFileSync(f, "utf8").trim());
+    expect(pid).toBeGreaterThan(0);
+    const t0 = Date.now();
+    await o.close();
+    expect(Date.now() - t0).toBeLessThan(2500);
+    const alive = (() => {
+      try {
+        process.kill(pid, 0);
+        return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    })();
+    expect(alive).toBe(false);
+  });
+});
+
 describe("stdout output", () => {
   it("unbuffered writes each batch at once; buffered holds until flush or size", async () => {
     const writes: string[] = [];

@@ -13,6 +13,7 @@
  */
 import { once } from "node:events";
 import { open, readFile, type FileHandle } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import {
   type Alert,
   type AlertFormatOptions,
@@ -521,13 +522,20 @@ export class ProgramSink implements Sink {
     this.keepAlive = o.keepAlive ?? false;
   }
 
+  /** Children not yet exited (one with keep_alive; the current one without). */
+  private readonly running = new Set<Spawned>();
+
   private spawn(): Spawned {
-    return trackOutputChild(Bun.spawn(["sh", "-c", this.o.program], { stdin: "pipe", stdout: "inherit", stderr: "inherit" }));
+    const p = trackOutputChild(Bun.spawn(["sh", "-c", this.o.program], { stdin: "pipe", stdout: "inherit", stderr: "inherit" }));
+    this.running.add(p);
+    void p.exited.then(() => this.running.delete(p));
+    return p;
   }
 
   async write(batch: SinkItem[]): Promise<void> {
     if (!this.keepAlive) {
       for (const it of batch) {
+        if (this.closing) return;
         const p = this.spawn();
         p.stdin.write(it.line + "\n");
         await p.stdin.end();
@@ -544,19 +552,72 @@ export class ProgramSink implements Sink {
   }
 
   async reopen(): Promise<void> {
-    await this.close();
+    await this.endChildren();
   }
 
+  /** Set by close(): a non-keep_alive write loop stops spawning. */
+  private closing = false;
+
+  /**
+   * End the children's stdin and wait for them (Falco: pclose). A program that does not exit on
+   * EOF within `PROGRAM_EXIT_WAIT_MS` is terminated with its descendants (SIGTERM), so no child of
+   * the agent outlives it. A reopen (SIGUSR1) closes the same way and spawns anew on the next alert.
+   */
   async close(): Promise<void> {
-    const p = this.proc;
+    this.closing = true;
+    await this.endChildren();
+  }
+
+  private async endChildren(): Promise<void> {
     this.proc = null;
-    if (p) {
+    const kids = [...this.running];
+    for (const p of kids) {
       try {
         await p.stdin.end();
       } catch {
         /* child already gone */
       }
-      await p.exited;
+    }
+    await Promise.all(
+      kids.map(async (p) => {
+        const done = await Promise.race([p.exited.then(() => true), Bun.sleep(PROGRAM_EXIT_WAIT_MS).then(() => false)]);
+        if (!done) terminateTree(p.pid);
+        await Promise.race([p.exited, Bun.sleep(500)]);
+      }),
+    );
+  }
+}
+
+/** How long close() lets an output program exit after EOF on its stdin, ms. */
+const PROGRAM_EXIT_WAIT_MS = 1000;
+
+/** SIGTERM `pid` and every descendant (found through /proc/PID/task/TID/children, proc(5)). */
+function terminateTree(pid: number): void {
+  const all: number[] = [];
+  const walk = (p: number): void => {
+    all.push(p);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return;
+    }
+    for (const t of tasks) {
+      let kids = "";
+      try {
+        kids = readFileSync(`/proc/${p}/task/${t}/children`, "utf8");
+      } catch {
+        continue;
+      }
+      for (const c of kids.split(" ")) if (c.trim()) walk(Number(c));
+    }
+  };
+  walk(pid);
+  for (const p of all.reverse()) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      /* already gone */
     }
   }
 }
