@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO, startAgent, type AgentHandle } from "./helpers/agent.ts";
+import { agentCommand, REPO, startAgent, type AgentHandle } from "./helpers/agent.ts";
 
 let agent: AgentHandle;
 let dir: string;
@@ -101,6 +101,30 @@ describe("live pipeline (real probe)", () => {
     expect(a.output_fields["fd.sip"]).toBe("127.0.0.1");
     expect(a.output_fields["fd.l4proto"]).toBe("tcp");
     expect(a.output_fields["fd.name"]).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port}$`));
+  });
+
+  it("SIGUSR1 and SIGHUP right after start (before the agent's handlers exist) do not kill it", async () => {
+    const [cmd, ...pre] = agentCommand();
+    const p = spawn(cmd!, [...pre, "-r", join(REPO, "rules"), "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=false"], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    let signalled = false;
+    // "loaded N rules" is logged before the probe is opened and the agent's handlers installed.
+    p.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (!signalled && /loaded \d+ rules/.test(err)) {
+        signalled = true;
+        p.kill("SIGUSR1");
+        p.kill("SIGHUP");
+      }
+    });
+    const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+    for (let i = 0; i < 100 && !signalled; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(signalled, err).toBe(true);
+    const early = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+    expect(early, err).toBe(false);
+    p.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(err).toMatch(/stopped: \d+ events processed/);
   });
 
   it("never alerts on the agent's own log-file writes", async () => {

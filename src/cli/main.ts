@@ -116,6 +116,11 @@ async function flushStdio(): Promise<void> {
 }
 
 if (import.meta.main) {
+  // SIGHUP (reload) and SIGUSR1 (reopen outputs, e.g. from logrotate) must never kill the agent,
+  // not even in the half second before it installs its handlers (the default action terminates).
+  const ignore = (): void => {};
+  process.on("SIGHUP", ignore);
+  process.on("SIGUSR1", ignore);
   const argv = process.argv.slice();
   // `--version` handled before commander so it never needs the probe or rules.
   if (argv.includes("--version") && !argv.includes("parse-condition")) {
