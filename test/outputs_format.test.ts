@@ -190,6 +190,7 @@ describe("escaping hostile strings", () => {
     expect(escapeControls("plain text é ✓")).toBe("plain text é ✓");
     // A right-to-left override in a file name would make the displayed name lie.
     expect(escapeControls("/tmp/evil\u202Etxt.sh")).toBe("/tmp/evil\\u202etxt.sh");
+    expect(escapeControls("a\u2028b\u2029c")).toBe("a\\u2028b\\u2029c");
     expect(escapeControls("a\nb\rc\td\be\ff")).toBe("a\\nb\\rc\\td\\be\\ff");
     expect(escapeControls("\x1b[31mred\x1b[0m")).toBe("\\u001b[31mred\\u001b[0m");
     expect(escapeControls("x\x00y\x7fz\u009b")).toBe("x\\u0000y\\u007fz\\u009b");

@@ -748,10 +748,11 @@ class Template implements OutputTemplate {
 
 /**
  * Unicode bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069): a file name
- * holding them displays reordered ("Trojan Source", CVE-2021-42574), so they are escaped too.
+ * holding them displays reordered ("Trojan Source", CVE-2021-42574), so they are escaped too; and
+ * the line and paragraph separators U+2028/U+2029, which some viewers and log shippers break on.
  */
 function isBidiControl(c: number): boolean {
-  return c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
 /**
