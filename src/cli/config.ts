@@ -178,7 +178,7 @@ const ENUM_KEYS: Readonly<Record<string, readonly string[]>> = {
   rule_matching: ["first", "all"],
 };
 /** Number keys that must not be negative. */
-const NON_NEGATIVE_KEYS = new Set(["outputs_queue.capacity"]);
+const NON_NEGATIVE_KEYS = new Set(["outputs_queue.capacity", "engine.modern_ebpf.buf_size_preset"]);
 
 /**
  * Merge `src` into `dst` following the shape of `dst`: known keys are type-checked, unknown keys

@@ -37,7 +37,7 @@ export async function runLive(a: LiveArgs): Promise<number> {
   const { engine, pipeline: p, log } = a;
   let probe: Probe;
   try {
-    probe = Probe.open({ syscalls: a.syscalls });
+    probe = Probe.open({ syscalls: a.syscalls, bufferBytes: ringBytesOfPreset(p.config.engine.modern_ebpf.buf_size_preset) });
   } catch (e) {
     log(`error: cannot start the live probe: ${(e as Error).message}`);
     return 1;
@@ -211,3 +211,14 @@ export const pendingContainer = {
     if (cur) for (const f of cur.emit) f(engine.view);
   },
 };
+
+/**
+ * Ring buffer bytes of Falco's `engine.modern_ebpf.buf_size_preset` (Falco docs, falco.yaml:
+ * preset N = 1 MiB << (N - 1), 1..10 = 1 MiB..512 MiB, default 4 = 8 MiB; 0 = the driver's
+ * default). falco-ts has one ring shared by all CPUs (Falco's modern probe: one per
+ * `cpus_for_each_buffer` CPUs), so a preset sizes the whole buffer.
+ */
+export function ringBytesOfPreset(preset: number): number {
+  if (!Number.isInteger(preset) || preset < 1 || preset > 10) return 8 << 20;
+  return (1 << 20) * 2 ** (preset - 1);
+}
