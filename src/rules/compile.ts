@@ -1610,7 +1610,7 @@ function memoPerEvent(f: Pred): Pred {
     const t = ev.evalToken;
     if (t === token) return value;
     value = f(ev);
-    token = t;
+    token = t ?? -1; // an object without a token (not an Event) is never served from the cache
     return value;
   };
 }
