@@ -14,6 +14,7 @@ import { Event } from "../src/events/event.ts";
 import { compileCondition } from "../src/rules/compile.ts";
 import { parseCondition } from "../src/rules/parser.ts";
 import { type BoundField, type FieldDef, FieldError, type FieldRegistry, type FieldType, type FieldValue } from "../src/fields/registry.ts";
+import { conditionGenerator, conditionText, evalCondition, type CondNode } from "./helpers/random_conditions.ts";
 
 let cur: Record<string, FieldValue> = {};
 let reads: string[] = [];
@@ -143,35 +144,11 @@ describe("specialised comparisons = generic comparisons", () => {
 });
 
 describe("flattened and/or chains", () => {
-  type Node = { kind: "leaf"; i: number } | { kind: "and" | "or"; c: Node[] } | { kind: "not"; c: Node };
-  let seed = 7;
-  const rnd = (n: number): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed >>> 8) % n;
-  };
-  const gen = (depth: number): Node => {
-    const r = rnd(10);
-    if (depth <= 0 || r < 3) return { kind: "leaf", i: rnd(8) };
-    if (r === 3) return { kind: "not", c: gen(depth - 1) };
-    const n = 1 + rnd(7); // arities 1..7 cover every specialised case and the general one
-    return { kind: r < 7 ? "and" : "or", c: Array.from({ length: n }, () => gen(depth - 1)) };
-  };
-  const text = (x: Node): string =>
-    x.kind === "leaf" ? `t.v${x.i} = y` : x.kind === "not" ? `not (${text(x.c)})` : `(${x.c.map(text).join(` ${x.kind} `)})`;
-  // reference evaluation with the same left-to-right short circuit, recording field reads
-  const evalRef = (x: Node, vals: boolean[], log: string[]): boolean => {
-    if (x.kind === "leaf") {
-      log.push(`t.v${x.i}`);
-      return vals[x.i]!;
-    }
-    if (x.kind === "not") return !evalRef(x.c, vals, log);
-    if (x.kind === "and") {
-      for (const c of x.c) if (!evalRef(c, vals, log)) return false;
-      return true;
-    }
-    for (const c of x.c) if (evalRef(c, vals, log)) return true;
-    return false;
-  };
+  type Node = CondNode;
+  // arities 1..7 cover every specialised case and the general one
+  const { gen, rnd } = conditionGenerator(7, 7);
+  const text = conditionText;
+  const evalRef = evalCondition;
   test("random nested conditions: same result and same reads as a plain evaluation", () => {
     let checked = 0;
     for (let k = 0; k < 300; k++) {

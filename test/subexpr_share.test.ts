@@ -31,6 +31,7 @@ import { type BoundField, type FieldDef, FieldError, type FieldRegistry, type Fi
 import { compileCondition, linkConditions, SubexprTable } from "../src/rules/compile.ts";
 import { parseCondition } from "../src/rules/parser.ts";
 import { SHARED } from "./helpers/agent.ts";
+import { conditionGenerator, conditionText, evalCondition, type CondNode } from "./helpers/random_conditions.ts";
 
 const RULES_DIR = join(SHARED, "rules");
 const RULE_FILES = ["falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"];
@@ -394,33 +395,11 @@ describe("sub-condition sharing: random rulesets against a plain evaluator", () 
       all: () => [...defs.values()],
     };
   })();
-  type Node = { kind: "leaf"; i: number } | { kind: "and" | "or"; c: Node[] } | { kind: "not"; c: Node };
-  let seed = 11;
-  const rnd = (n: number): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return (seed >>> 8) % n;
-  };
-  const gen = (depth: number): Node => {
-    const r = rnd(10);
-    if (depth <= 0 || r < 3) return { kind: "leaf", i: rnd(8) };
-    if (r === 3) return { kind: "not", c: gen(depth - 1) };
-    return { kind: r < 7 ? "and" : "or", c: Array.from({ length: 1 + rnd(4) }, () => gen(depth - 1)) };
-  };
-  const text = (x: Node): string =>
-    x.kind === "leaf" ? `t.v${x.i} = y` : x.kind === "not" ? `not (${text(x.c)})` : `(${x.c.map(text).join(` ${x.kind} `)})`;
-  const evalRef = (x: Node, vals: boolean[], log: string[]): boolean => {
-    if (x.kind === "leaf") {
-      log.push(`t.v${x.i}`);
-      return vals[x.i]!;
-    }
-    if (x.kind === "not") return !evalRef(x.c, vals, log);
-    if (x.kind === "and") {
-      for (const c of x.c) if (!evalRef(c, vals, log)) return false;
-      return true;
-    }
-    for (const c of x.c) if (evalRef(c, vals, log)) return true;
-    return false;
-  };
+  type Node = CondNode;
+  // arities 1..4
+  const { gen, rnd } = conditionGenerator(11, 4);
+  const text = conditionText;
+  const evalRef = evalCondition;
 
   it("same results; each check read at most once per event, first reads in the plain order", () => {
     let checked = 0;

@@ -18,7 +18,7 @@ import type protobuf from "protobufjs";
 import type { ContainerMount } from "../fields/context.ts";
 import { countCpuSet, LABEL_MAX_LEN } from "./docker.ts";
 import { type JsonObject, obj, str } from "./json.ts";
-import { type ContainerMetadata, ContainerRuntimeError, HOST_CONTAINER } from "./types.ts";
+import { type ContainerMetadata, ContainerRuntimeError, HOST_CONTAINER, k8sFromLabels } from "./types.ts";
 
 /** Default CRI sockets (Falco's container plugin defaults for containerd, CRI-O and k3s). */
 export const DEFAULT_CRI_SOCKETS: readonly string[] = [
@@ -638,9 +638,7 @@ export function metadataFromCriStatus(type: string, statusResp: CriObject, sandb
     cpuPeriod: cpuPeriod > 0 ? cpuPeriod : 100000,
     cpuQuota: int(lin, "cpuQuota"),
     cpusetCpuCount: countCpuSet(str(lin, "cpusetCpus")),
-    k8sNsName: labels.get("io.kubernetes.pod.namespace") ?? "",
-    k8sPodName: labels.get("io.kubernetes.pod.name") ?? "",
-    k8sPodUid: labels.get("io.kubernetes.pod.uid") ?? "",
+    ...k8sFromLabels(labels),
   };
 }
 
@@ -690,9 +688,7 @@ export function metadataFromCriSandbox(type: string, sandboxResp: CriObject): Co
     createdTime: Math.trunc(int(sb, "createdAt") / 1e9),
     pid: typeof info?.pid === "number" ? info.pid : 0,
     isPodSandbox: true,
-    k8sNsName: labels.get("io.kubernetes.pod.namespace") ?? "",
-    k8sPodName: labels.get("io.kubernetes.pod.name") ?? "",
-    k8sPodUid: labels.get("io.kubernetes.pod.uid") ?? "",
+    ...k8sFromLabels(labels),
   };
 }
 

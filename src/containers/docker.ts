@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { ContainerMount } from "../fields/context.ts";
 import { type JsonObject, obj, str } from "./json.ts";
-import { type ContainerMetadata, type ContainerPortMapping, ContainerRuntimeError } from "./types.ts";
+import { type ContainerMetadata, type ContainerPortMapping, ContainerRuntimeError, k8sFromLabels } from "./types.ts";
 
 /** Default Docker socket (Falco container plugin default engines.docker.sockets). */
 export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
@@ -278,9 +278,7 @@ export function metadataFromDockerInspect(ctr: unknown, image?: DockerImageRefs,
     cpuPeriod: cpuPeriod > 0 ? cpuPeriod : 100000,
     cpuQuota: num(host, "CpuQuota"),
     cpusetCpuCount: countCpuSet(str(host, "CpusetCpus")),
-    k8sNsName: labels.get("io.kubernetes.pod.namespace") ?? "",
-    k8sPodName: labels.get("io.kubernetes.pod.name") ?? "",
-    k8sPodUid: labels.get("io.kubernetes.pod.uid") ?? "",
+    ...k8sFromLabels(labels),
   };
 }
 

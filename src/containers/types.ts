@@ -102,3 +102,15 @@ export class ContainerRuntimeError extends Error {
     this.name = "ContainerRuntimeError";
   }
 }
+
+/**
+ * k8s.ns.name / k8s.pod.name / k8s.pod.uid from a container's labels (io.kubernetes.pod.namespace,
+ * .name, .uid, which kubelet sets through the CRI); "" when absent.
+ */
+export function k8sFromLabels(labels: ReadonlyMap<string, string>): Pick<ContainerMetadata, "k8sNsName" | "k8sPodName" | "k8sPodUid"> {
+  return {
+    k8sNsName: labels.get("io.kubernetes.pod.namespace") ?? "",
+    k8sPodName: labels.get("io.kubernetes.pod.name") ?? "",
+    k8sPodUid: labels.get("io.kubernetes.pod.uid") ?? "",
+  };
+}
