@@ -81,4 +81,23 @@ describe("config file hot reload (real probe)", () => {
     await agent.waitFor((a) => a.rule === "cfg marker other" && a.output.includes(`proc.pid=${later}`), 3000);
     expect(agent.alerts.some((a) => a.rule === "cfg marker crit" && a.output.includes(`proc.pid=${q}`))).toBe(false);
   });
+
+  it("a config edit whose new rules file is broken changes nothing (not even priority); fixing that file applies the edit", async () => {
+    const broken = join(dir, "c.yaml");
+    writeFileSync(broken, "- rule: cfg broken\n  desc: d\n  condition: evt.type = = open\n  output: x\n  priority: WARNING\n");
+    const f0 = agent.alerts.filter((a) => a.rule === "Falco internal: hot restart failure").length;
+    writeFileSync(cfg, config(broken, "critical"));
+    await agent.waitFor(() => agent.alerts.filter((a) => a.rule === "Falco internal: hot restart failure").length > f0, 3000);
+    // still b.yaml's Warning rule, still priority debug
+    const p = runAs("fts_cfg_o");
+    await agent.waitFor((a) => a.rule === "cfg marker other" && a.output.includes(`proc.pid=${p}`), 3000);
+    // the new file is watched: fixing it completes the configuration change
+    const n0 = agent.alerts.filter((a) => a.rule === "Falco internal: rules reloaded").length;
+    writeFileSync(broken, rule("cfg marker fixed", "fts_cfg_f", "WARNING") + rule("cfg marker fixed crit", "fts_cfg_fc", "CRITICAL"));
+    await agent.waitFor(() => agent.alerts.filter((a) => a.rule === "Falco internal: rules reloaded").length > n0, 3000);
+    const w = runAs("fts_cfg_f");
+    const c = runAs("fts_cfg_fc");
+    await agent.waitFor((a) => a.rule === "cfg marker fixed crit" && a.output.includes(`proc.pid=${c}`), 3000);
+    expect(agent.alerts.some((a) => a.rule === "cfg marker fixed" && a.output.includes(`proc.pid=${w}`))).toBe(false);
+  });
 });

@@ -8,7 +8,7 @@ import { Event } from "../src/events/event.ts";
 import { PPME } from "../src/events/event_table.ts";
 import { encodeEvent, encodeSockTuple, type ParamValue } from "../src/events/encode.ts";
 import type { FieldContext } from "../src/fields/context.ts";
-import { canonicalIp, DnsManager, type DnsResolver } from "../src/fields/dns.ts";
+import { awaitDnsPrefetch, canonicalIp, DnsManager, type DnsResolver } from "../src/fields/dns.ts";
 import { createRegistry } from "../src/fields/index.ts";
 import { compileCondition } from "../src/rules/compile.ts";
 import { parseCondition } from "../src/rules/parser.ts";
@@ -71,6 +71,16 @@ describe("DnsManager (libsinsp sinsp_dns_manager)", () => {
     expect(m.nameOf("203.0.113.7")).toBe(K8S);
     expect(m.nameOf("2001:db8::7")).toBe(K8S);
     expect(m.nameOf("203.0.113.8")).toBeUndefined();
+  });
+
+  it("held (the agent's shared table): names compiled from rules send no query until startResolving (-L, -V, --dry-run never resolve)", async () => {
+    const r = fakeResolver({ [K8S]: ["203.0.113.7"] });
+    const m = new DnsManager({ resolver: r, timer: false, held: true });
+    m.prefetch(K8S);
+    expect(r.calls).toEqual([]);
+    expect(await awaitDnsPrefetch(m, 1000)).toBe(true); // starts resolving, then waits
+    expect(r.calls).toEqual([K8S]);
+    expect(m.match(K8S, "203.0.113.7")).toBe(true);
   });
 
   it("a name first seen by match misses until its resolution lands (never blocks)", async () => {

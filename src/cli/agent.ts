@@ -483,8 +483,12 @@ export async function runMain(o: MainOptions): Promise<number> {
     // reported and changes nothing; rules_files and priority apply now (with the rules), other
     // changed keys are named as needing a restart (Falco restarts itself; we keep the probe).
     let restartKeys: string[] = [];
+    let nextRules = rules;
+    let nextRulesFiles = config.rules_files;
+    let nextPriority = config.priority;
     if (configPath) {
       let fresh: FalcoConfig;
+      const iso = isoLogTime;
       try {
         fresh = resolveConfig(o).config;
       } catch (e) {
@@ -493,37 +497,56 @@ export async function runMain(o: MainOptions): Promise<number> {
         log(`reload (${why}) failed: invalid configuration: ${msg}; keeping the previous configuration and rules`);
         outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: invalid configuration: ${msg}`, { reason: why }, undefined, p.hostname));
         return;
+      } finally {
+        isoLogTime = iso; // time_format_iso_8601 is one of the keys that wait for a restart
       }
       const changed = changedConfigKeys(config, fresh);
       if (changed.includes("rules_files")) {
-        config.rules_files = fresh.rules_files;
-        rules = resolveRules(o, config);
+        nextRulesFiles = fresh.rules_files;
+        nextRules = resolveRules(o, { ...config, rules_files: nextRulesFiles });
+        // Watch the new files at once, even if they fail to load now: fixing them must reload.
         if (watcher) {
           watcher.close();
-          watcher = makeWatcher();
+          watcher = makeWatcher([...rules.watch, ...nextRules.watch]);
         }
       }
-      if (changed.includes("priority")) config.priority = p.loadOptions.minPriority = fresh.priority;
+      nextPriority = fresh.priority;
       restartKeys = changed.filter((k) => k !== "rules_files" && k !== "priority");
-      if (restartKeys.length) log(`configuration changed (${why}): ${restartKeys.join(", ")} take effect after a restart of falco-ts; rules_files and priority are applied now`);
+      if (restartKeys.length) log(`configuration changed (${why}): ${restartKeys.join(", ")} take effect after a restart of falco-ts; rules_files and priority are applied with the rules`);
     }
     let srcs: RulesSource[];
     let next: ReturnType<typeof prepareRules>;
+    const priorityBefore = p.loadOptions.minPriority;
+    const failed = (): void => {
+      p.loadOptions.minPriority = priorityBefore; // the configuration stays as it was
+    };
     try {
-      srcs = rules.sources();
+      srcs = nextRules.sources();
+      p.loadOptions.minPriority = nextPriority;
       next = prepareRules(p, srcs);
     } catch (e) {
+      failed();
       const msg = (e as Error).message;
       log(`reload (${why}) failed: ${msg}; keeping the previous rules`);
       outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: ${msg}`, { reason: why }, undefined, p.hostname));
       return;
     }
     if (!next.active) {
+      failed();
       const text = loadReportText(next.result).trim();
       log(`reload (${why}) failed; keeping the previous rules:\n${text}`);
       outputs.emit(internalAlert("Falco internal: hot restart failure", "Critical", `Falco hot restart failed: ${text.replace(/\n/g, " | ")}`, { reason: why }, undefined, p.hostname));
       return;
     }
+    if (nextRules !== rules) {
+      rules = nextRules;
+      config.rules_files = nextRulesFiles;
+      if (watcher) {
+        watcher.close();
+        watcher = makeWatcher();
+      }
+    }
+    config.priority = nextPriority;
     // A rule "changed" when its resolved condition, output, priority or tags differ.
     const sig = (r: CompiledRule) => `${asString(r.condition)}\u0000${r.output}\u0000${r.priority}\u0000${r.tags.join(",")}`;
     const before = new Map(current.result.ruleset!.enabledRules().map((r) => [r.name, sig(r)]));
@@ -546,8 +569,8 @@ export async function runMain(o: MainOptions): Promise<number> {
     outputs.emit(internalAlert("Falco internal: rules reloaded", "Informational", `Rules reloaded (${why}): ${after.length} rules, ${added} added, ${removed} removed, ${changed} changed, in ${ms} ms${pendingText}`, { added, removed, changed, load_ms: Number(ms), ...(restartKeys.length ? { restart_required: restartKeys.join(",") } : {}) }, undefined, p.hostname));
   };
 
-  const makeWatcher = (): RulesWatcher | null => {
-    const watchPaths = [...rules.watch, ...(configPath ? [resolve(configPath)] : [])];
+  const makeWatcher = (paths: string[] = rules.watch): RulesWatcher | null => {
+    const watchPaths = [...paths, ...(configPath ? [resolve(configPath)] : [])];
     return o.watch !== false && config.watch_config_files && live && watchPaths.length ? new RulesWatcher(watchPaths, () => reload("file change")) : null;
   };
   watcher = makeWatcher();

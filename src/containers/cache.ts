@@ -425,15 +425,14 @@ export class ContainerManager {
 
   /** Stop the events stream (pending lookups still complete). Idempotent; never rejects. */
   async stop(): Promise<void> {
-    this.cri.close();
     const ctl = this.watchCtl;
-    if (!ctl) return;
     this.watchCtl = undefined;
-    ctl.abort();
+    ctl?.abort();
     await this.watchDone?.catch(() => undefined);
     this.watchDone = undefined;
     await this.criListDone;
     this.criListDone = undefined;
+    this.cri.close(); // last: nothing in flight any more, and later lookups cannot reopen a channel
   }
 
   /** Snapshot of counters plus cache/pending sizes. */

@@ -361,8 +361,12 @@ export class CriClient {
     return this.presentSockets().length > 0;
   }
 
-  /** The (cached) runtime client of one socket. */
+  /** Set by close(): no new channel is opened afterwards. */
+  private closed = false;
+
+  /** The (cached) runtime client of one socket. @throws ContainerRuntimeError after close() */
   runtime(socketPath: string): CriRuntime {
+    if (this.closed) throw new ContainerRuntimeError(`cri ${socketPath}: client closed (agent stopping)`);
     let r = this.runtimes.get(socketPath);
     if (!r) {
       r = new CriRuntime(socketPath, this.requestTimeoutMs);
@@ -484,8 +488,9 @@ export class CriClient {
     }
   }
 
-  /** Close every channel. */
+  /** Close every channel; later lookups fail at once instead of opening new ones. */
   close(): void {
+    this.closed = true;
     for (const r of this.runtimes.values()) r.close();
     this.runtimes.clear();
   }

@@ -76,6 +76,11 @@ export interface DnsManagerOptions {
   now?: () => number;
   /** Run `refresh()` every baseRefreshMs on an unref'd timer once a name is known; default true. */
   timer?: boolean;
+  /**
+   * Hold resolutions until `startResolving()` (default false): names compiled from rules are only
+   * registered, so `-L`, `-V` and `--dry-run` send no DNS query.
+   */
+  held?: boolean;
 }
 
 /** One name's state (libsinsp dns_info). */
@@ -153,8 +158,10 @@ export class DnsManager implements DnsTable {
   private readonly maxEntries: number;
   private readonly now: () => number;
   private readonly useTimer: boolean;
+  private held: boolean;
 
   constructor(o: DnsManagerOptions = {}) {
+    this.held = o.held ?? false;
     this.resolver = o.resolver ?? defaultDnsResolver;
     this.eraseTimeout = o.eraseTimeoutMs ?? 3600_000;
     this.baseRefresh = o.baseRefreshMs ?? 10_000;
@@ -162,6 +169,15 @@ export class DnsManager implements DnsTable {
     this.maxEntries = Math.max(1, o.maxEntries ?? 4096);
     this.now = o.now ?? Date.now;
     this.useTimer = o.timer ?? true;
+  }
+
+  /** End the hold (see DnsManagerOptions.held): resolve every name registered so far. Idempotent. */
+  startResolving(): void {
+    if (!this.held) return;
+    this.held = false;
+    const now = this.now();
+    for (const e of this.entries.values()) if (!e.resolved && !e.inflight) this.resolve(e, now);
+    this.armTimer();
   }
 
   /** Number of names in the table (libsinsp size()). */
@@ -259,12 +275,18 @@ export class DnsManager implements DnsTable {
       lastUsed: now, lastResolve: now, timeout: this.baseRefresh,
     };
     this.entries.set(name, e);
-    this.resolve(e, now);
-    if (this.useTimer && !this.timer && !this.stopped) {
+    if (!this.held) {
+      this.resolve(e, now);
+      this.armTimer();
+    }
+    return e;
+  }
+
+  private armTimer(): void {
+    if (this.useTimer && !this.timer && !this.stopped && this.entries.size) {
       this.timer = setInterval(() => this.refresh(), this.baseRefresh);
       (this.timer as { unref?: () => void }).unref?.();
     }
-    return e;
   }
 
   /** Drop the least recently used name (unpinned first). */
@@ -346,12 +368,13 @@ let shared: DnsManager | undefined;
  * default resolver; fields use it when FieldContext.dns is not set.
  */
 export function sharedDnsManager(): DnsManager {
-  if (!shared) shared = new DnsManager();
+  if (!shared) shared = new DnsManager({ held: true });
   return shared;
 }
 
 /**
- * Wait (at most `timeoutMs`) for the resolutions started while rules were compiled, so the first
+ * Start resolving the names registered while rules were compiled (the shared table holds them
+ * until then) and wait (at most `timeoutMs`) for them, so the first
  * events see resolved names (libsinsp resolves a name synchronously at its first match instead).
  * Uses `dns` when given, else the shared table. Never throws.
  * @returns true if nothing is left in flight.
@@ -359,6 +382,7 @@ export function sharedDnsManager(): DnsManager {
 export async function awaitDnsPrefetch(dns: DnsTable | undefined, timeoutMs = 3000): Promise<boolean> {
   const m = dns ?? sharedDnsManager();
   if (!(m instanceof DnsManager)) return true;
+  m.startResolving();
   try {
     return await m.settled(timeoutMs);
   } catch {

@@ -543,6 +543,7 @@ export class ProgramSink implements Sink {
       }
       return;
     }
+    if (this.closing) return;
     if (this.proc !== null && this.proc.exitCode !== null) this.proc = null;
     this.proc ??= this.spawn();
     let s = "";
@@ -560,7 +561,8 @@ export class ProgramSink implements Sink {
 
   /**
    * End the children's stdin and wait for them (Falco: pclose). A program that does not exit on
-   * EOF within `PROGRAM_EXIT_WAIT_MS` is terminated with its descendants (SIGTERM), so no child of
+   * EOF within `PROGRAM_EXIT_WAIT_MS` is terminated with its descendants (SIGTERM, then SIGKILL
+   * after 500 ms), so no child of
    * the agent outlives it. A reopen (SIGUSR1) closes the same way and spawns anew on the next alert.
    */
   async close(): Promise<void> {
@@ -581,8 +583,10 @@ export class ProgramSink implements Sink {
     await Promise.all(
       kids.map(async (p) => {
         const done = await Promise.race([p.exited.then(() => true), Bun.sleep(PROGRAM_EXIT_WAIT_MS).then(() => false)]);
-        if (!done) terminateTree(p.pid);
-        await Promise.race([p.exited, Bun.sleep(500)]);
+        if (done) return;
+        const tree = processTree(p.pid);
+        signalAll(tree, "SIGTERM");
+        if (!(await Promise.race([p.exited.then(() => true), Bun.sleep(500).then(() => false)]))) signalAll(tree, "SIGKILL");
       }),
     );
   }
@@ -591,8 +595,8 @@ export class ProgramSink implements Sink {
 /** How long close() lets an output program exit after EOF on its stdin, ms. */
 const PROGRAM_EXIT_WAIT_MS = 1000;
 
-/** SIGTERM `pid` and every descendant (found through /proc/PID/task/TID/children, proc(5)). */
-function terminateTree(pid: number): void {
+/** `pid` and every descendant, parents first (found through /proc/PID/task/TID/children, proc(5)). */
+function processTree(pid: number): number[] {
   const all: number[] = [];
   const walk = (p: number): void => {
     all.push(p);
@@ -613,9 +617,14 @@ function terminateTree(pid: number): void {
     }
   };
   walk(pid);
-  for (const p of all.reverse()) {
+  return all;
+}
+
+/** Send `sig` to every pid, children first; pids already gone are skipped. */
+function signalAll(pids: readonly number[], sig: NodeJS.Signals): void {
+  for (let i = pids.length - 1; i >= 0; i--) {
     try {
-      process.kill(p, "SIGTERM");
+      process.kill(pids[i]!, sig);
     } catch {
       /* already gone */
     }
