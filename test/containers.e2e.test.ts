@@ -15,23 +15,17 @@ import { join, resolve } from "node:path";
 import { ContainerManager } from "../src/containers/cache.ts";
 import { containerIdFromCgroups } from "../src/state/container.ts";
 import { parseProcCgroup } from "../src/state/procfs.ts";
-import { setupDocker } from "./helpers/docker.ts";
+import { DOCKER, DOCKER_ENV, docker as dockerCli, notRun, setupDocker } from "./helpers/docker.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
 const PREFIX = `fts-${process.pid}-`;
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
 // Debian's CLI matches the daemon; a newer CLI on PATH also works with DOCKER_API_VERSION=1.41.
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 
 let unavailable = "";
 let setupOutput = "";
 const managers: ContainerManager[] = [];
 
-function docker(...args: string[]): string {
-  const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${r.status}): ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
-}
+const docker = (...args: string[]): string => dockerCli(args);
 
 /** Run a container (name gets the test prefix); returns its full id and host pid. */
 function run(name: string, ...args: string[]): { fullId: string; pid: number; name: string } {
@@ -52,13 +46,7 @@ function mgr(opts: ConstructorParameters<typeof ContainerManager>[0] = {}): Cont
   return m;
 }
 
-/** In FALCO_TS_NO_CONTAINERS=1 mode without Docker: say so visibly and assert the opt-out. Returns true to stop the test. */
-function optedOut(test: string): boolean {
-  if (unavailable === "") return false;
-  console.warn(`[containers.e2e] NOT RUN "${test}": Docker unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
-  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
-  return true;
-}
+const optedOut = (test: string): boolean => notRun("containers.e2e", unavailable, test);
 
 beforeAll(() => {
   ({ unavailable, output: setupOutput } = setupDocker("containers.e2e"));

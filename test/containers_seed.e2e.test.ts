@@ -24,10 +24,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
-import { setupDocker } from "./helpers/docker.ts";
+import { DOCKER, DOCKER_ENV, docker as dockerCli, notRun, setupDocker } from "./helpers/docker.ts";
 
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 /** Containers this file creates (removed in afterAll, and before use in case a run was interrupted). */
 const NAMES = ["example1", "example1-procmount", "example1-prestarted"];
 const LABEL = `falco-ts-test=containers_seed-${process.pid}`;
@@ -37,19 +35,9 @@ let agent: AgentHandle | undefined;
 let tmp = "";
 let prestarted = "";
 
-function docker(...args: string[]): string {
-  const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${r.status}): ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
-}
+const docker = (...args: string[]): string => dockerCli(args);
 
-/** In FALCO_TS_NO_CONTAINERS=1 mode without Docker: say so and assert the opt-out. Returns true to stop the test. */
-function optedOut(test: string): boolean {
-  if (unavailable === "") return false;
-  console.warn(`[containers_seed.e2e] NOT RUN "${test}": Docker unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
-  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
-  return true;
-}
+const optedOut = (test: string): boolean => notRun("containers_seed.e2e", unavailable, test);
 
 const f = (a: JsonAlert, k: string): unknown => a.output_fields[k];
 const ofContainer = (id: string) => (a: JsonAlert) => f(a, "container.id") === id;

@@ -24,10 +24,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, SHARED, startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
-import { setupDocker } from "./helpers/docker.ts";
+import { DOCKER, DOCKER_ENV, docker as dockerCli, notRun, setupDocker } from "./helpers/docker.ts";
 
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 const PREFIX = `fts-up-${process.pid}-`;
 /** container_entrypoint's parent list (falco_rules.yaml), plus "no parent" (<NA>). */
 const ENTRYPOINT_PARENTS = ["runc:[0:PARENT]", "runc:[1:CHILD]", "runc", "docker-runc", "exe", "docker-runc-cur", "containerd-shim", "systemd", "crio", "conmon", "<NA>"];
@@ -36,18 +34,9 @@ let unavailable = "";
 let tmp = "";
 const agents: Record<"stable" | "incubating" | "sandbox", AgentHandle | undefined> = { stable: undefined, incubating: undefined, sandbox: undefined };
 
-function docker(...args: string[]): string {
-  const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${r.status}): ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
-}
+const docker = (...args: string[]): string => dockerCli(args);
 
-function optedOut(test: string): boolean {
-  if (unavailable === "") return false;
-  console.warn(`[containers_upstream.e2e] NOT RUN "${test}": Docker unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
-  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
-  return true;
-}
+const optedOut = (test: string): boolean => notRun("containers_upstream.e2e", unavailable, test);
 
 const ofContainer = (id: string) => (a: JsonAlert) => a.output_fields["container.id"] === id;
 

@@ -20,6 +20,7 @@ import { ContainerManager, containerHintFromCgroups } from "../src/containers/ca
 import { CriClient, CriRuntime } from "../src/containers/cri.ts";
 import { parseProcCgroup } from "../src/state/procfs.ts";
 import { startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
+import { notRun } from "./helpers/docker.ts";
 import { CRI_SOCKET, execSync, removePods, runContainer, runPod, setupCri, stopCri, type PodSpec } from "./helpers/cri.ts";
 
 const TAG = `ftscri-${process.pid}`;
@@ -30,12 +31,7 @@ const pods: string[] = [];
 const agents: AgentHandle[] = [];
 const managers: ContainerManager[] = [];
 
-function optedOut(test: string): boolean {
-  if (unavailable === "") return false;
-  console.warn(`[cri.e2e] NOT RUN "${test}": private containerd unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
-  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
-  return true;
-}
+const optedOut = (test: string): boolean => notRun("cri.e2e", unavailable, test, "private containerd");
 
 function pod(suffix: string): PodSpec {
   return { name: `${TAG}-${suffix}`, namespace: `${TAG}-ns`, uid: `${TAG}-uid-${suffix}`, labels: { app: `${TAG}-${suffix}`, tier: "e2e" } };

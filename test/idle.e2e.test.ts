@@ -35,13 +35,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { DOCKER, DOCKER_ENV } from "./helpers/docker.ts";
 import { REPO, startAgent, type AgentHandle, type JsonAlert } from "./helpers/agent.ts";
 
 const RULES_DIR = join(REPO, "rules");
 const WINDOW_MS = 60_000;
 const LOG = `/var/log/fts-idle-${process.pid}.log`;
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 /** Processes of the container runtime (their activity is caused by whoever drives Docker). */
 const RUNTIME_RE = /^(dockerd|containerd|containerd-shim.*|runc.*|docker-init|docker-proxy|docker)$/;
 const DEPTH = 12;

@@ -26,10 +26,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./helpers/agent.ts";
-import { setupDocker } from "./helpers/docker.ts";
+import { DOCKER, DOCKER_ENV, docker as dockerCli, notRun, setupDocker } from "./helpers/docker.ts";
 
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 const RAND = `${process.pid.toString(36)}${Date.now().toString(36).slice(-5)}`;
 const AGENT = `falco-ts-image-e2e-${RAND}`;
 const EXAMPLE = `example1-${RAND}`;
@@ -41,19 +39,9 @@ const LOG = join(DIR, "var/log/falco_events.log");
 
 let unavailable = "";
 
-function docker(...args: string[]): string {
-  const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${r.status}): ${r.stderr || r.error?.message}`);
-  return r.stdout.trim();
-}
+const docker = (...args: string[]): string => dockerCli(args, 120_000);
 
-/** In FALCO_TS_NO_CONTAINERS=1 mode without Docker: say so and assert the opt-out. Returns true to stop the test. */
-function optedOut(test: string): boolean {
-  if (unavailable === "") return false;
-  console.warn(`[image.e2e] NOT RUN "${test}": Docker unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
-  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
-  return true;
-}
+const optedOut = (test: string): boolean => notRun("image.e2e", unavailable, test);
 
 interface Alert {
   rule: string;

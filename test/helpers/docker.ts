@@ -3,6 +3,7 @@
  * local nginx:latest image). When Docker cannot be started the caller's tests must FAIL with the
  * reason, unless FALCO_TS_NO_CONTAINERS=1 says containers are unavailable on purpose.
  */
+import { expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { REPO } from "./agent.ts";
@@ -27,4 +28,28 @@ export function setupDocker(label: string, timeoutMs = 240_000): DockerSetup {
     return { unavailable: reason, output };
   }
   throw new Error(`scripts/docker-setup.sh failed: ${reason}\n${output}\n(set FALCO_TS_NO_CONTAINERS=1 to run without Docker)`);
+}
+
+/** Environment for the docker CLI (API 1.41: Debian's docker.io client and daemon agree on it). */
+export const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
+/** The docker CLI: Debian's /usr/bin/docker when present, else the one on PATH. */
+export const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
+
+/** `docker ...args`; returns stdout, trimmed. @throws Error naming the command, its status and stderr */
+export function docker(args: string[], timeoutMs = 60_000): string {
+  const r = spawnSync(DOCKER, args, { env: DOCKER_ENV, encoding: "utf8", timeout: timeoutMs });
+  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed (${r.status}): ${r.stderr || r.error?.message}`);
+  return r.stdout.trim();
+}
+
+/**
+ * For a test that needs a container runtime: false when it is available (`unavailable` is "");
+ * otherwise warns that `test` was not run and asserts the FALCO_TS_NO_CONTAINERS=1 opt-out (so
+ * the test fails without it), and returns true to stop the test.
+ */
+export function notRun(label: string, unavailable: string, test: string, what = "Docker"): boolean {
+  if (unavailable === "") return false;
+  console.warn(`[${label}] NOT RUN "${test}": ${what} unavailable (${unavailable}); FALCO_TS_NO_CONTAINERS=1`);
+  expect(process.env.FALCO_TS_NO_CONTAINERS).toBe("1");
+  return true;
 }

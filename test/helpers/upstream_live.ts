@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO, SHARED, startAgent, type AgentHandle, type JsonAlert } from "./agent.ts";
-import { setupDocker } from "./docker.ts";
+import { DOCKER, DOCKER_ENV, setupDocker } from "./docker.ts";
 
 /** Output fields of one alert. */
 export type Fields = Record<string, unknown>;
@@ -106,8 +106,6 @@ export const DEFAULT_APPEND =
   "fts_pid=%proc.pid fts_cid=%container.id fts_cmd=%proc.cmdline fts_rawres=%evt.rawres fts_type=%evt.type fts_image=%container.image.repository";
 /** The python helper the copies run (test/fixtures/live/upstream_actions.py). */
 export const HELPER = join(REPO, "test/fixtures/live/upstream_actions.py");
-const DOCKER_ENV = { ...process.env, DOCKER_API_VERSION: "1.41" };
-const DOCKER = spawnSync("test", ["-x", "/usr/bin/docker"]).status === 0 ? "/usr/bin/docker" : "docker";
 const BARRIER = "fts_up_barrier";
 
 /** Rule names (in order) of a rules file. @throws on unreadable/invalid YAML. */
