@@ -874,44 +874,23 @@ function readRule(cfg: CollectConfig, col: Collector, item: YNode, parent: Conte
     const expected = new Set<string>();
     for (const k of RULE_OVERRIDABLE_APPEND) if (mapGet(item, k) !== undefined) expected.add(k);
     for (const k of RULE_OVERRIDABLE_REPLACE) if (mapGet(item, k) !== undefined) expected.add(k);
-    if (hasApp) {
+    /** The keys both override kinds take (condition, exceptions, output, desc, tags), in Falco's order. */
+    const readOverride = (kind: "append" | "replace"): RuleUpdateInfo => {
       const v: RuleUpdateInfo = { ctx, condCtx: ctx, name, source: "" };
-      if (checkUpdateExpected(expected, ov.append, "append", "condition", ctx)) {
+      const want = (key: string): boolean => checkUpdateExpected(expected, ov[kind], kind, key, ctx);
+      if (want("condition")) {
         v.source = source;
         v.cond = decodeVal(item, "condition", STR, ctx);
       }
-      if (checkUpdateExpected(expected, ov.append, "append", "exceptions", ctx)) {
-        v.exceptions = readRuleExceptions(cfg, item, ctx, true);
-      }
-      if (checkUpdateExpected(expected, ov.append, "append", "output", ctx)) {
-        v.output = decodeVal(item, "output", STR, ctx);
-      }
-      if (checkUpdateExpected(expected, ov.append, "append", "desc", ctx)) {
-        v.desc = decodeVal(item, "desc", STR, ctx);
-      }
-      if (checkUpdateExpected(expected, ov.append, "append", "tags", ctx)) {
-        v.tags = decodeTags(item, ctx);
-      }
-      col.appendRule(cfg, v);
-    }
+      if (want("exceptions")) v.exceptions = readRuleExceptions(cfg, item, ctx, kind === "append");
+      if (want("output")) v.output = decodeVal(item, "output", STR, ctx);
+      if (want("desc")) v.desc = decodeVal(item, "desc", STR, ctx);
+      if (want("tags")) v.tags = decodeTags(item, ctx);
+      return v;
+    };
+    if (hasApp) col.appendRule(cfg, readOverride("append"));
     if (hasRep) {
-      const v: RuleUpdateInfo = { ctx, condCtx: ctx, name, source: "" };
-      if (checkUpdateExpected(expected, ov.replace, "replace", "condition", ctx)) {
-        v.source = source;
-        v.cond = decodeVal(item, "condition", STR, ctx);
-      }
-      if (checkUpdateExpected(expected, ov.replace, "replace", "exceptions", ctx)) {
-        v.exceptions = readRuleExceptions(cfg, item, ctx, false);
-      }
-      if (checkUpdateExpected(expected, ov.replace, "replace", "output", ctx)) {
-        v.output = decodeVal(item, "output", STR, ctx);
-      }
-      if (checkUpdateExpected(expected, ov.replace, "replace", "desc", ctx)) {
-        v.desc = decodeVal(item, "desc", STR, ctx);
-      }
-      if (checkUpdateExpected(expected, ov.replace, "replace", "tags", ctx)) {
-        v.tags = decodeTags(item, ctx);
-      }
+      const v = readOverride("replace");
       if (checkUpdateExpected(expected, ov.replace, "replace", "priority", ctx)) {
         const p = decodeVal(item, "priority", PRIORITY_DEC, ctx);
         const prictx = ctx.child(mapGet(item, "priority")!.pos, "rule priority", "");
